@@ -1,0 +1,33 @@
+// Bearer-token authentication for everything but /healthz. The token is compared in constant
+// time (SHA-256 of both sides, then timingSafeEqual) and is never logged.
+import type { MiddlewareHandler } from "hono";
+import type { Env } from "../env.ts";
+import { status } from "./status.ts";
+
+const encoder = new TextEncoder();
+
+async function digest(s: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest("SHA-256", encoder.encode(s));
+}
+
+export async function tokenMatches(presented: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([digest(presented), digest(expected)]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
+
+export const requireAdminToken: MiddlewareHandler<{ Bindings: Env }> = async (c, next) => {
+  const expected = c.env.MESH_ADMIN_TOKEN;
+  if (!expected) {
+    return c.json(
+      status(503, "ServiceUnavailable", "the control plane has no admin token configured (set the MESH_ADMIN_TOKEN secret); refusing to serve"),
+      503,
+    );
+  }
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match || !(await tokenMatches(match[1], expected))) {
+    c.header("WWW-Authenticate", 'Bearer realm="edge-mesh"');
+    return c.json(status(401, "Unauthorized", "Unauthorized"), 401);
+  }
+  await next();
+};

@@ -1,0 +1,56 @@
+// Decodes a request body by its content type. Everything that can go wrong here is the client's
+// mistake, so it becomes a 4xx Status, never an exception.
+import { parse as parseYaml } from "yaml";
+import type { PatchType } from "../store/requests.ts";
+import { status, type KubeStatus } from "./status.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; status: KubeStatus };
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  "application/merge-patch+json": "merge",
+  "application/strategic-merge-patch+json": "strategic",
+  "application/json-patch+json": "json",
+  "application/apply-patch+yaml": "apply",
+};
+
+function mediaType(contentType: string | undefined): string {
+  return (contentType ?? "").split(";")[0].trim().toLowerCase();
+}
+
+export function patchTypeOf(contentType: string | undefined): Decoded<PatchType> {
+  const type = PATCH_TYPES[mediaType(contentType)];
+  if (type) return { ok: true, value: type };
+  return {
+    ok: false,
+    status: status(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(", ")}`),
+  };
+}
+
+/** Parses JSON (or YAML for YAML media types) into a value. */
+export function parseBody(text: string, contentType: string | undefined): Decoded<unknown> {
+  const type = mediaType(contentType);
+  const yaml = type.endsWith("yaml");
+  if (!yaml && !type.endsWith("json") && type !== "")
+    return { ok: false, status: status(415, "UnsupportedMediaType", `unsupported media type "${type}": send application/json or application/yaml`) };
+  if (text.trim() === "") return { ok: false, status: status(400, "BadRequest", "the request body is empty") };
+  try {
+    return { ok: true, value: yaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text) };
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    return { ok: false, status: status(400, "BadRequest", `the request body is not valid ${yaml ? "YAML" : "JSON"}: ${detail}`) };
+  }
+}
+
+/** A body that must be one Kubernetes object. */
+export function asObject(value: unknown): Decoded<{ apiVersion: string; kind: string; metadata: { name: string } & Record<string, unknown> } & Record<string, unknown>> {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return { ok: false, status: status(400, "BadRequest", "the request body must be a JSON object") };
+  const obj = value as Record<string, unknown>;
+  if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string")
+    return { ok: false, status: status(400, "BadRequest", "Object 'Kind' is missing or 'apiVersion' is missing in the request body") };
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== "object" || Array.isArray(obj.metadata)))
+    return { ok: false, status: status(400, "BadRequest", "metadata must be an object") };
+  return { ok: true, value: { ...obj, metadata: { ...(obj.metadata as object) } } as never };
+}

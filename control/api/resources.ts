@@ -1,0 +1,151 @@
+// CRUD on every kind at the standard Kubernetes paths. This layer decodes and checks the request,
+// then hands one plain-data request to the ConfigStore, which owns every decision about state.
+import type { Context } from "hono";
+import type { Env } from "../env.ts";
+import { apiVersionOf } from "../mesh/kinds/index.ts";
+import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
+import type { ListResult, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
+import { asObject, parseBody, patchTypeOf } from "./body.ts";
+import type { ResourcePath } from "./paths.ts";
+import { fieldsOf, matches, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
+import { badRequest, notFound, status, type KubeStatus } from "./status.ts";
+import { toTable, wantsTable } from "./table.ts";
+
+type Ctx = Context<{ Bindings: Env }>;
+
+/** The store's RPC surface, typed plainly (RPC's inferred types lose index signatures). */
+export interface StoreClient {
+  get(ref: ResourceRef, name: string): Promise<KubeObject | null>;
+  list(ref: ResourceRef): Promise<ListResult>;
+  write(req: WriteRequest): Promise<WriteResult>;
+}
+
+/** One ConfigStore per mesh: every write in the mesh is serialised through it. */
+export function configStore(env: Env): StoreClient {
+  return env.CONFIG_STORE.get(env.CONFIG_STORE.idFromName("mesh")) as unknown as StoreClient;
+}
+
+function fail(c: Ctx, s: KubeStatus): Response {
+  return c.json(s, s.code as 400);
+}
+
+/** Objects are stored in one version and returned in the version the client asked for. */
+function inVersion(obj: KubeObject, spec: KindSpec, version: string): KubeObject {
+  return { ...obj, apiVersion: apiVersionOf(spec, version) };
+}
+
+function refOf(path: ResourcePath): ResourceRef {
+  return { group: path.spec.group, plural: path.spec.plural, namespace: path.namespace ?? "" };
+}
+
+function isDryRun(c: Ctx): boolean | KubeStatus {
+  const values = c.req.queries("dryRun") ?? [];
+  for (const v of values) if (v !== "All") return badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  return values.length > 0;
+}
+
+function answer(c: Ctx, path: ResourcePath, result: WriteResult): Response {
+  if (!result.ok) return fail(c, result.status);
+  return c.json(inVersion(result.object, path.spec, path.version), result.code);
+}
+
+export async function handleResource(c: Ctx, path: ResourcePath): Promise<Response> {
+  const method = c.req.method;
+  if (method === "GET") return path.name ? getOne(c, path) : list(c, path);
+  if (path.spec.namespaced && path.namespace === undefined && method !== "GET")
+    return fail(c, badRequest(`${path.spec.plural} is namespaced: use /namespaces/<namespace>/${path.spec.plural}`));
+  const dryRun = isDryRun(c);
+  if (typeof dryRun !== "boolean") return fail(c, dryRun);
+  if (method === "POST" && !path.name) return write(c, path, dryRun, "create");
+  if (method === "PUT" && path.name) return write(c, path, dryRun, "replace");
+  if (method === "PATCH" && path.name) return patch(c, path, dryRun);
+  if (method === "DELETE" && path.name) return remove(c, path, dryRun);
+  return fail(c, status(405, "MethodNotAllowed", `the server does not allow this method on the requested resource (${method} ${c.req.path})`));
+}
+
+async function getOne(c: Ctx, path: ResourcePath): Promise<Response> {
+  const obj = await configStore(c.env).get(refOf(path), path.name!);
+  if (!obj) return fail(c, notFound(path.spec, path.name!));
+  return c.json(inVersion(obj, path.spec, path.version));
+}
+
+async function list(c: Ctx, path: ResourcePath): Promise<Response> {
+  if (c.req.query("watch") === "true" || c.req.query("watch") === "1")
+    return fail(c, status(405, "MethodNotAllowed", "watch is not supported by this server; poll with list instead"));
+  let labelSelector;
+  let fieldSelector;
+  try {
+    labelSelector = parseLabelSelector(c.req.query("labelSelector") ?? "");
+    fieldSelector = parseFieldSelector(c.req.query("fieldSelector") ?? "");
+  } catch (e) {
+    return fail(c, badRequest(e instanceof Error ? e.message : String(e)));
+  }
+  const { items, revision } = await configStore(c.env).list(refOf(path));
+  const selected = items
+    .filter((o) => matches(labelSelector, o.metadata.labels) && matches(fieldSelector, fieldsOf(o)))
+    .map((o) => inVersion(o, path.spec, path.version));
+  if (wantsTable(c.req.header("accept"))) return c.json(toTable(path.spec, selected, revision, new Date()));
+  return c.json({
+    kind: `${path.spec.kind}List`,
+    apiVersion: apiVersionOf(path.spec, path.version),
+    metadata: { resourceVersion: String(revision) },
+    items: selected,
+  });
+}
+
+/** The kind in the body must be the kind of the URL, in one of its served versions. */
+function checkKind(spec: KindSpec, obj: { apiVersion: string; kind: string }): KubeStatus | undefined {
+  const group = obj.apiVersion.includes("/") ? obj.apiVersion.split("/")[0] : "";
+  const version = obj.apiVersion.split("/").pop()!;
+  if (obj.kind !== spec.kind || group !== spec.group || !spec.versions.includes(version))
+    return badRequest(
+      `the object (${obj.apiVersion}, Kind=${obj.kind}) does not match the resource of the URL (${apiVersionOf(spec)}, Kind=${spec.kind})`,
+    );
+  return undefined;
+}
+
+async function write(c: Ctx, path: ResourcePath, dryRun: boolean, op: "create" | "replace"): Promise<Response> {
+  const parsed = parseBody(await c.req.text(), c.req.header("content-type"));
+  if (!parsed.ok) return fail(c, parsed.status);
+  const obj = asObject(parsed.value);
+  if (!obj.ok) return fail(c, obj.status);
+  const wrongKind = checkKind(path.spec, obj.value);
+  if (wrongKind) return fail(c, wrongKind);
+  const body = obj.value as unknown as KubeObject;
+  const req: WriteRequest =
+    op === "create" ? { ...refOf(path), dryRun, op, body } : { ...refOf(path), dryRun, op, name: path.name!, body };
+  return answer(c, path, await configStore(c.env).write(req));
+}
+
+async function patch(c: Ctx, path: ResourcePath, dryRun: boolean): Promise<Response> {
+  const type = patchTypeOf(c.req.header("content-type"));
+  if (!type.ok) return fail(c, type.status);
+  // Server-side apply bodies are YAML (kubectl sends JSON, which is YAML too); the others are JSON.
+  const parsed = parseBody(await c.req.text(), type.value === "apply" ? "application/yaml" : "application/json");
+  if (!parsed.ok) return fail(c, parsed.status);
+  if (type.value === "apply") {
+    const obj = asObject(parsed.value);
+    if (!obj.ok) return fail(c, obj.status);
+    const wrongKind = checkKind(path.spec, obj.value);
+    if (wrongKind) return fail(c, wrongKind);
+    if (c.req.query("fieldManager") === undefined) return fail(c, badRequest("PATCH with application/apply-patch+yaml requires a fieldManager"));
+  }
+  const req: WriteRequest = { ...refOf(path), dryRun, op: "patch", name: path.name!, patchType: type.value, patch: parsed.value };
+  return answer(c, path, await configStore(c.env).write(req));
+}
+
+async function remove(c: Ctx, path: ResourcePath, dryRun: boolean): Promise<Response> {
+  const text = await c.req.text();
+  let preconditions: { resourceVersion?: string; uid?: string } | undefined;
+  let optionsDryRun = false;
+  if (text.trim() !== "") {
+    const parsed = parseBody(text, c.req.header("content-type") ?? "application/json");
+    if (!parsed.ok) return fail(c, parsed.status);
+    const options = parsed.value as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[] } | null;
+    if (options === null || typeof options !== "object") return fail(c, badRequest("DeleteOptions must be a JSON object"));
+    preconditions = options.preconditions;
+    optionsDryRun = Array.isArray(options.dryRun) && options.dryRun.includes("All");
+  }
+  const req: WriteRequest = { ...refOf(path), dryRun: dryRun || optionsDryRun, op: "delete", name: path.name!, preconditions };
+  return answer(c, path, await configStore(c.env).write(req));
+}

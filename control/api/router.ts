@@ -1,0 +1,71 @@
+// The Kubernetes-compatible API as one Hono sub-app: version, discovery, OpenAPI, resources.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Env } from "../env.ts";
+import { MAX_BODY_BYTES } from "./body.ts";
+import {
+  AGGREGATED_DISCOVERY_TYPE,
+  aggregatedDiscovery,
+  legacyCoreVersions,
+  legacyGroupList,
+  resourceList,
+  wantsAggregated,
+} from "./discovery.ts";
+import { openApiGroupVersion, openApiRoot } from "./openapi.ts";
+import { parseResourcePath } from "./paths.ts";
+import { handleResource } from "./resources.ts";
+import { status } from "./status.ts";
+
+export const kubeApi = new Hono<{ Bindings: Env }>();
+
+kubeApi.use(
+  "*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.json(status(413, "RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`), 413),
+  }),
+);
+
+// kubectl 1.32's gcloud dispatcher picks the client binary from `minor`; 32 selects kubectl 1.32.
+kubeApi.get("/version", (c) =>
+  c.json({ major: "1", minor: "32", gitVersion: "v1.32.0-edge-mesh", platform: "workers/wasm", goVersion: "n/a", compiler: "n/a" }),
+);
+
+function discovery(core: boolean) {
+  return (c: import("hono").Context<{ Bindings: Env }>) => {
+    if (wantsAggregated(c.req.header("accept"))) {
+      return c.body(JSON.stringify(aggregatedDiscovery(core)), 200, { "content-type": AGGREGATED_DISCOVERY_TYPE });
+    }
+    return c.json(core ? legacyCoreVersions(new URL(c.req.url).host) : legacyGroupList());
+  };
+}
+kubeApi.get("/api", discovery(true));
+kubeApi.get("/apis", discovery(false));
+kubeApi.get("/api/:version", (c) => {
+  const doc = resourceList("", c.req.param("version"));
+  return doc ? c.json(doc) : c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+});
+kubeApi.get("/apis/:group/:version", (c) => {
+  const doc = resourceList(c.req.param("group"), c.req.param("version"));
+  return doc ? c.json(doc) : c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+});
+
+kubeApi.get("/openapi/v3", (c) => c.json(openApiRoot()));
+kubeApi.get("/openapi/v3/api/:version", (c) => {
+  const doc = openApiGroupVersion("", c.req.param("version"));
+  return doc ? c.json(doc) : c.json(status(404, "NotFound", "no OpenAPI document for this group/version"), 404);
+});
+kubeApi.get("/openapi/v3/apis/:group/:version", (c) => {
+  const doc = openApiGroupVersion(c.req.param("group"), c.req.param("version"));
+  return doc ? c.json(doc) : c.json(status(404, "NotFound", "no OpenAPI document for this group/version"), 404);
+});
+
+kubeApi.all("/api/*", (c) => resource(c));
+kubeApi.all("/apis/*", (c) => resource(c));
+
+function resource(c: import("hono").Context<{ Bindings: Env }>) {
+  const parsed = parseResourcePath(c.req.path);
+  if (!parsed) return c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
+  if (!parsed.ok) return c.json(status(404, parsed.reason, parsed.message), 404);
+  return handleResource(c, parsed.path);
+}

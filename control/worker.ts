@@ -1,0 +1,24 @@
+// The Worker: one entry point for the config API (and, as later steps land, xDS, proxy config
+// and the admission webhook). Everything but /healthz needs the admin bearer token.
+import { Hono } from "hono";
+import { requireAdminToken } from "./api/auth.ts";
+import { kubeApi } from "./api/router.ts";
+import { status } from "./api/status.ts";
+import type { Env } from "./env.ts";
+
+export { ConfigStore } from "./store/config-store.ts";
+
+const app = new Hono<{ Bindings: Env }>();
+
+app.get("/healthz", (c) => c.text("ok"));
+app.use("*", requireAdminToken);
+app.route("/", kubeApi);
+
+app.notFound((c) => c.json(status(404, "NotFound", "the server could not find the requested resource"), 404));
+app.onError((err, c) => {
+  // A bug must not leak as an HTML 500 or a hang: answer with a Status and log the cause.
+  console.error("unhandled error", err instanceof Error ? err.stack : err);
+  return c.json(status(500, "InternalError", "an internal error occurred; see the Worker logs"), 500);
+});
+
+export default app;
