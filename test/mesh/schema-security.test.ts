@@ -79,22 +79,62 @@ test("authz-envoy-rbac and ambient-ztunnel-rbac inputs are valid", () => {
   assert.ok(n >= 70);
 });
 
-test("every document in validation/crds/*-invalid.yaml (security) is rejected", () => {
+// Where each upstream invalid document must be reported (by metadata.name).
+const INVALID_AT: Record<string, string> = {
+  "service-account-and-namespace": "spec.rules[0].from[0].source.serviceAccounts",
+  "service-account-and-namespace-principal": "spec.rules[0].from[0].source.serviceAccounts",
+  "bad-mode": "spec.mtls.mode",
+  "bad-port": "spec.portLevelMtls.acd",
+  "port-level-global": "spec.portLevelMtls",
+  "empty-port-level": "spec.portLevelMtls",
+  "zero-port": "spec.portLevelMtls.0",
+  "high-port": "spec.portLevelMtls.42949672",
+  "multi-refs": "spec.targetRefs",
+  "ref-and-selector": "spec.targetRef",
+  "bad-target-name": "spec.targetRef.name",
+  "bad-target-namespace": "spec.targetRef.namespace",
+  "bad-target-group": "spec.targetRef.group",
+  "bad-target-kind": "spec.targetRef.kind",
+  "no-issuer": "spec.jwtRules[0]",
+  "empty-aud": "spec.jwtRules[0].audiences[0]",
+  "invalid-jwks": "spec.jwtRules[0].jwksUri",
+  "invalid-from-headers-no-name": "spec.jwtRules[0].fromHeaders[0].name",
+  "invalid-from-headers-empty-name": "spec.jwtRules[0].fromHeaders[0].name",
+  "invalid-from-params": "spec.jwtRules[0].fromParams[0]",
+  "invalid-from-cookies": "spec.jwtRules[0].fromCookies[0]",
+  "invalid-claim-to-header-unset": "spec.jwtRules[0].outputClaimToHeaders[0]",
+  "invalid-claim-to-header-claim-empty": "spec.jwtRules[0].outputClaimToHeaders[0].claim",
+  "invalid-claim-to-header-header-empty": "spec.jwtRules[0].outputClaimToHeaders[0].header",
+  "invalid-claim-to-header-bad-header": "spec.jwtRules[0].outputClaimToHeaders[0].header",
+  "bad-timeout": "spec.jwtRules[0].timeout",
+  "invalid-space-delimited-claims": "spec.jwtRules[0].spaceDelimitedClaims[0]",
+  "invalid-presence-value": "spec.jwtRules[0].presence",
+};
+
+test("every document in validation/crds/*-invalid.yaml (security) is rejected, at the right field", () => {
+  let n = 0;
   for (const f of ["authz-invalid.yaml", "peerauth-invalid.yaml", "reqauth-invalid.yaml"]) {
     const docs = load(`validation/crds/${f}`);
     assert.ok(docs.length > 0);
-    for (const { _err, ...doc } of docs) {
-      const errors = validate(doc as Doc);
-      assert.ok(errors.length > 0, `${f} ${(doc as Doc).metadata.name} (expected: ${String(_err)}) should be rejected`);
+    for (const { _err, ...rest } of docs) {
+      const doc = rest as Doc;
+      const errors = validate(doc);
+      assert.ok(errors.length > 0, `${f} ${doc.metadata.name} (expected: ${String(_err)}) should be rejected`);
+      const field = INVALID_AT[doc.metadata.name];
+      assert.ok(field, `no expected field recorded for ${doc.metadata.name}`);
+      assert.ok(
+        errors.some((e) => e.field === field),
+        `${doc.metadata.name}: expected an error at ${field}, got ${JSON.stringify(errors)}`,
+      );
+      n++;
     }
   }
+  assert.equal(n, Object.keys(INVALID_AT).length);
 });
 
 // ---- hand-made mistakes, each checked for its field path
 
-function errorsOf(kind: string, spec: unknown): FieldError[] {
-  const api = kind === "PeerAuthentication" || kind === "AuthorizationPolicy" || kind === "RequestAuthentication";
-  assert.ok(api);
+function errorsOf(kind: keyof typeof KINDS & string, spec: unknown): FieldError[] {
   return validate({ apiVersion: "security.istio.io/v1", kind, metadata: { name: "x", namespace: "foo" }, spec } as Doc);
 }
 
@@ -222,6 +262,7 @@ test("RequestAuthentication: jwks and jwksUri together, bad jwksUri, header with
     undefined,
     /only one of jwks or jwksUri/,
   );
+  expectError(errorsOf("RequestAuthentication", { jwtRules: [{ issuer: "a", jwks: "{keys: []" }] }), "spec.jwtRules[0].jwks");
   expectError(
     errorsOf("RequestAuthentication", { jwtRules: [{ issuer: "a", jwksUri: "ftp://a/jwks.json" }] }),
     "spec.jwtRules[0].jwksUri",

@@ -527,7 +527,18 @@ const jwtRule = z
     audiences: z.array(z.string().min(1, "audience must be a non-empty string")).optional(),
     jwksUri: jwksUri.optional(),
     jwks_uri: jwksUri.optional(), // the CRD's alternative spelling (kubebuilder altName)
-    jwks: z.string().optional(),
+    // istiod parses the inline JWKS (jwk.Parse); we check that it is a JSON object (a key or a key set).
+    jwks: z
+      .string()
+      .refine((s) => {
+        try {
+          const v: unknown = JSON.parse(s);
+          return typeof v === "object" && v !== null && !Array.isArray(v);
+        } catch {
+          return false;
+        }
+      }, "jwks must be a JSON Web Key Set (a JSON object)")
+      .optional(),
     fromHeaders: z
       .array(z.strictObject({ name: z.string().min(1, "header name must be non-empty"), prefix: z.string().optional() }))
       .optional(),

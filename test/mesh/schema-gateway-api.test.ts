@@ -1,0 +1,231 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+import { gatewayClassSchema, httpRouteSchema, k8sGatewaySchema } from "../../control/mesh/schema/gateway-api.ts";
+import { validateObject } from "../../control/mesh/validate.ts";
+import type { FieldError, KindSpec } from "../../control/mesh/kinds/types.ts";
+
+const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url);
+const GROUP = "gateway.networking.k8s.io";
+
+const KINDS: Record<string, KindSpec> = {
+  GatewayClass: { group: GROUP, kind: "GatewayClass", schema: gatewayClassSchema },
+  Gateway: { group: GROUP, kind: "Gateway", schema: k8sGatewaySchema },
+  HTTPRoute: { group: GROUP, kind: "HTTPRoute", schema: httpRouteSchema },
+} as unknown as Record<string, KindSpec>;
+
+type Doc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } };
+
+function load(rel: string): Doc[] {
+  return parseAllDocuments(readFileSync(new URL(rel, SAMPLES), "utf8"))
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null && typeof d === "object");
+}
+
+/** Only this file's kinds, in the Gateway API group (an Istio networking Gateway is not ours). */
+function ours(doc: Doc): boolean {
+  return doc.apiVersion?.startsWith(`${GROUP}/`) && doc.kind in KINDS;
+}
+
+function validate(doc: Doc): FieldError[] {
+  return validateObject(KINDS[doc.kind], doc);
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(new URL(dir, SAMPLES))
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => dir + f);
+}
+
+function assertAllValid(list: string[]): number {
+  let n = 0;
+  for (const f of list)
+    for (const doc of load(f).filter(ours)) {
+      assert.deepEqual(validate(doc), [], `${f} ${doc.kind}/${doc.metadata.name} should be valid`);
+      n++;
+    }
+  return n;
+}
+
+test("bookinfo/gateway-api Gateways and HTTPRoutes are valid", () => {
+  assert.ok(assertAllValid(yamlFiles("bookinfo/gateway-api/")) >= 6);
+});
+
+test("more-samples/**/gateway-api Gateways and HTTPRoutes are valid (TCPRoutes skipped)", () => {
+  const dirs = readdirSync(new URL("more-samples/", SAMPLES), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `more-samples/${d.name}/gateway-api/`)
+    .filter((d) => {
+      try {
+        readdirSync(new URL(d, SAMPLES));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  assert.ok(dirs.length >= 3);
+  assert.ok(assertAllValid(dirs.flatMap(yamlFiles)) >= 5);
+});
+
+test("gateway-api-conversion inputs (Istio's Gateway API translation tests) are valid", () => {
+  // invalid.yaml is invalid for Istio's controller (unresolvable references, unsupported addresses),
+  // not structurally: the API server accepts every object in it, and so do we.
+  const inputs = readdirSync(new URL("gateway-api-conversion/", SAMPLES))
+    .filter((f) => /^[a-z-]+\.yaml$/.test(f))
+    .map((f) => `gateway-api-conversion/${f}`);
+  assert.ok(assertAllValid(inputs) >= 50);
+});
+
+// ---- hand-made mistakes
+
+function errorsOf(kind: string, spec: unknown): FieldError[] {
+  return validate({ apiVersion: `${GROUP}/v1`, kind, metadata: { name: "x", namespace: "default" }, spec } as Doc);
+}
+
+function expectError(errors: FieldError[], field: string, reason?: FieldError["reason"], message?: RegExp): FieldError {
+  const hit = errors.find((e) => e.field === field);
+  assert.ok(hit, `expected an error at ${field}, got ${JSON.stringify(errors)}`);
+  if (reason) assert.equal(hit.reason, reason);
+  if (message) assert.match(hit.message, message);
+  return hit;
+}
+
+const route = (rule: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  parentRefs: [{ name: "gw" }],
+  rules: [{ backendRefs: [{ name: "svc", port: 80 }], ...rule }],
+  ...extra,
+});
+
+test("HTTPRoute: path value not starting with '/' → spec.rules[0].matches[0].path.value", () => {
+  const errors = errorsOf("HTTPRoute", route({ matches: [{ path: { type: "PathPrefix", value: "api" } }] }));
+  expectError(errors, "spec.rules[0].matches[0].path.value", "FieldValueInvalid", /start(ing)? with '\/'/);
+  assert.equal(errors.length, 1);
+  // type defaults to PathPrefix, so the rule applies without it too; a regex need not start with '/'.
+  expectError(errorsOf("HTTPRoute", route({ matches: [{ path: { value: "x" } }] })), "spec.rules[0].matches[0].path.value");
+  assert.deepEqual(errorsOf("HTTPRoute", route({ matches: [{ path: { type: "RegularExpression", value: ".*/v1" } }] })), []);
+});
+
+test("HTTPRoute: weight -1 → spec.rules[0].backendRefs[0].weight", () => {
+  const errors = errorsOf("HTTPRoute", {
+    parentRefs: [{ name: "gw" }],
+    rules: [{ backendRefs: [{ name: "a", port: 80, weight: -1 }] }],
+  });
+  expectError(errors, "spec.rules[0].backendRefs[0].weight", "FieldValueInvalid");
+  assert.equal(errors.length, 1);
+  expectError(
+    errorsOf("HTTPRoute", { rules: [{ backendRefs: [{ name: "a", port: 80, weight: 1_000_001 }] }] }),
+    "spec.rules[0].backendRefs[0].weight",
+  );
+});
+
+test("HTTPRoute: a Service backendRef without port → spec.rules[0].backendRefs[0].port", () => {
+  const errors = errorsOf("HTTPRoute", { rules: [{ backendRefs: [{ name: "a" }] }] });
+  expectError(errors, "spec.rules[0].backendRefs[0].port", undefined, /port for Service/);
+  // another kind needs no port
+  assert.deepEqual(errorsOf("HTTPRoute", { rules: [{ backendRefs: [{ name: "a", group: "networking.istio.io", kind: "Hostname" }] }] }), []);
+});
+
+test("HTTPRoute: filter type without its config, and config of another type", () => {
+  expectError(
+    errorsOf("HTTPRoute", route({ filters: [{ type: "RequestHeaderModifier" }] })),
+    "spec.rules[0].filters[0].requestHeaderModifier",
+    undefined,
+    /must be specified/,
+  );
+  expectError(
+    errorsOf("HTTPRoute", route({ filters: [{ type: "URLRewrite", requestRedirect: { statusCode: 301 } }] })),
+    "spec.rules[0].filters[0].requestRedirect",
+    undefined,
+    /must be nil/,
+  );
+  expectError(
+    errorsOf("HTTPRoute", route({ filters: [{ type: "Rewrite" }] })),
+    "spec.rules[0].filters[0].type",
+    "FieldValueNotSupported",
+  );
+  expectError(
+    errorsOf("HTTPRoute", {
+      rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { statusCode: 305 } }] }],
+    }),
+    "spec.rules[0].filters[0].requestRedirect.statusCode",
+  );
+});
+
+test("HTTPRoute: backendRequest timeout longer than request → spec.rules[0].timeouts.backendRequest", () => {
+  expectError(
+    errorsOf("HTTPRoute", route({ timeouts: { request: "10s", backendRequest: "1m" } })),
+    "spec.rules[0].timeouts.backendRequest",
+  );
+  expectError(errorsOf("HTTPRoute", route({ timeouts: { request: "10 seconds" } })), "spec.rules[0].timeouts.request");
+});
+
+test("HTTPRoute: misc structure — bad method, bad hostname, unknown field with hint, duplicate parentRef", () => {
+  expectError(errorsOf("HTTPRoute", route({ matches: [{ method: "get" }] })), "spec.rules[0].matches[0].method", "FieldValueNotSupported");
+  expectError(errorsOf("HTTPRoute", route({}, { hostnames: ["Foo.example.com"] })), "spec.hostnames[0]");
+  const unknown = expectError(
+    errorsOf("HTTPRoute", { rules: [{ backendRef: [{ name: "a", port: 80 }] }] }),
+    "spec.rules[0].backendRef",
+    "FieldValueUnknown",
+  );
+  assert.match(unknown.message, /backendRefs/);
+  expectError(errorsOf("HTTPRoute", route({}, { parentRefs: [{ name: "gw" }, { name: "gw" }] })), "spec.parentRefs[1]", undefined, /unique/);
+  expectError(
+    errorsOf("HTTPRoute", route({ matches: [{ headers: [{ name: "x-a", value: "1" }, { name: "x-a", value: "2" }] }] })),
+    "spec.rules[0].matches[0].headers[1].name",
+    undefined,
+    /duplicate/i,
+  );
+});
+
+test("Gateway: duplicate listener name → spec.listeners[1].name", () => {
+  const errors = errorsOf("Gateway", {
+    gatewayClassName: "istio",
+    listeners: [
+      { name: "http", port: 80, protocol: "HTTP" },
+      { name: "http", port: 8080, protocol: "HTTP" },
+    ],
+  });
+  expectError(errors, "spec.listeners[1].name", "FieldValueInvalid", /duplicate/i);
+  assert.equal(errors.length, 1);
+});
+
+test("Gateway: gatewayClassName required, tls on HTTP, HTTPS without certificates, bad port, bad address", () => {
+  expectError(errorsOf("Gateway", { listeners: [{ name: "a", port: 80, protocol: "HTTP" }] }), "spec.gatewayClassName", "FieldValueRequired");
+  expectError(
+    errorsOf("Gateway", { gatewayClassName: "istio", listeners: [{ name: "a", port: 80, protocol: "HTTP", tls: { mode: "Passthrough" } }] }),
+    "spec.listeners[0].tls",
+  );
+  expectError(
+    errorsOf("Gateway", { gatewayClassName: "istio", listeners: [{ name: "a", port: 443, protocol: "HTTPS", tls: {} }] }),
+    "spec.listeners[0].tls.certificateRefs",
+  );
+  expectError(
+    errorsOf("Gateway", { gatewayClassName: "istio", listeners: [{ name: "a", port: 0, protocol: "HTTP" }] }),
+    "spec.listeners[0].port",
+  );
+  expectError(
+    errorsOf("Gateway", {
+      gatewayClassName: "istio",
+      addresses: [{ value: "10.0.0.300" }],
+      listeners: [{ name: "a", port: 80, protocol: "HTTP" }],
+    }),
+    "spec.addresses[0].value",
+  );
+  expectError(
+    errorsOf("Gateway", {
+      gatewayClassName: "istio",
+      listeners: [{ name: "a", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Other" } } }],
+    }),
+    "spec.listeners[0].allowedRoutes.namespaces.from",
+    "FieldValueNotSupported",
+  );
+  expectError(errorsOf("Gateway", { gatewayClassName: "istio", listeners: [] }), "spec.listeners");
+});
+
+test("GatewayClass: controllerName must be domain-prefixed", () => {
+  assert.deepEqual(errorsOf("GatewayClass", { controllerName: "istio.io/gateway-controller" }), []);
+  expectError(errorsOf("GatewayClass", { controllerName: "istio" }), "spec.controllerName");
+  expectError(errorsOf("GatewayClass", {}), "spec.controllerName", "FieldValueRequired");
+});

@@ -1,0 +1,88 @@
+// Starts the real Worker under `wrangler dev` (HTTPS, throw-away state) for a test file, and
+// drives it with the real kubectl and with raw HTTPS requests.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeKubeconfig } from "../../control/dev/kubeconfig.ts";
+import { httpsRequest, type HttpResponse } from "../../control/dev/https-request.ts";
+import { ensureLocalTls } from "../../control/dev/local-tls.ts";
+import { startWranglerDev } from "../../control/dev/wrangler-dev.ts";
+
+export const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url).pathname;
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface TestWorker {
+  url: string;
+  token: string;
+  ca: string;
+  kubeconfig: string;
+  dir: string;
+  kubectl(args: string[], opts?: { input?: string }): Promise<KubectlResult>;
+  request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; token?: string | null }): Promise<HttpResponse & { json: () => any }>;
+  /** Stops wrangler dev and starts it again on the same port and local state. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+export async function startTestWorker(): Promise<TestWorker> {
+  const dir = mkdtempSync(join(tmpdir(), "edge-mesh-test-"));
+  const token = randomBytes(24).toString("base64url");
+  const tls = await ensureLocalTls(join(dir, "tls"));
+  const options = { port: await freePort(), tls, persistTo: join(dir, "state"), adminToken: token };
+  let worker = await startWranglerDev(options);
+  const kubeconfig = join(dir, "kubeconfig");
+  writeKubeconfig(kubeconfig, worker.url, tls.caPem, token);
+  return {
+    url: worker.url,
+    token,
+    ca: tls.caPem,
+    kubeconfig,
+    dir,
+    kubectl(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = execFile(
+          "kubectl",
+          ["--kubeconfig", kubeconfig, ...args],
+          // A private HOME keeps kubectl's discovery cache from leaking between runs.
+          { env: { ...process.env, HOME: join(dir, "home"), KUBECONFIG: "" }, timeout: 60_000 },
+          (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        if (opts.input !== undefined) child.stdin!.end(opts.input);
+      });
+    },
+    async request(path, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      const bearer = opts.token === undefined ? token : opts.token;
+      if (bearer !== null) headers.authorization = `Bearer ${bearer}`;
+      const res = await httpsRequest(`${worker.url}${path}`, { ca: tls.caPem, method: opts.method, headers, body: opts.body });
+      return { ...res, json: () => JSON.parse(res.body) };
+    },
+    async restart() {
+      await worker.stop();
+      worker = await startWranglerDev(options);
+    },
+    async stop() {
+      await worker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
