@@ -22,7 +22,17 @@ kubeApi.use(
   "*",
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: (c) => c.json(status(413, "RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`), 413),
+    onError: async (c) => {
+      // Drain (and drop) the rest of the upload: an HTTP/1.1 client without `Expect: 100-continue`
+      // (kubectl, Node) reads the answer only after sending everything. The platform caps bodies.
+      try {
+        const reader = c.req.raw.body?.getReader();
+        while (reader && !(await reader.read()).done);
+      } catch {
+        // Already read as far as the limit (a chunked upload); nothing left to drain.
+      }
+      return c.json(status(413, "RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`), 413);
+    },
   }),
 );
 
