@@ -9,13 +9,13 @@ export interface HttpResponse {
 
 export function httpsRequest(
   url: string,
-  opts: { ca: string; method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number },
+  opts: { ca?: string; insecure?: boolean; method?: string; headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number },
 ): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const headers = { ...(opts.headers ?? {}) };
     // A fixed length, never chunked: some peers drop chunked bodies on DELETE.
     if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
-    const req = request(url, { method: opts.method ?? "GET", headers, ca: opts.ca, timeout: opts.timeoutMs ?? 30_000 }, (res) => {
+    const req = request(url, { method: opts.method ?? "GET", headers, ca: opts.ca, rejectUnauthorized: !opts.insecure, timeout: opts.timeoutMs ?? 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
