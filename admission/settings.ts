@@ -1,0 +1,39 @@
+// What the injector is configured with. The Worker builds this per request (see index.ts); tests
+// and the benchmark pass their own.
+
+export interface ProxyResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+export interface InjectionSettings {
+  /** Where proxies fetch their bootstrap: `<controlPlaneUrl>/mesh/v1/bootstrap/<namespace>/<workload>`. */
+  controlPlaneUrl: string;
+  /** Stock Envoy; `sidecar.istio.io/proxyImage` overrides it per pod. */
+  proxyImage: string;
+  /** Runs the traffic-capture rules (needs iptables-restore and /bin/sh). */
+  captureImage: string;
+  /** Downloads the bootstrap (needs curl and /bin/sh). */
+  bootstrapImage: string;
+  /** istio-proxy as a Kubernetes native sidecar (an init container with restartPolicy: Always);
+   *  `sidecar.istio.io/nativeSidecar` overrides it per pod. Off by default: a classic container. */
+  nativeSidecars: boolean;
+  /** Audience of the projected service-account token the proxy presents to the control plane. */
+  tokenAudience: string;
+  /** The `istio.io/rev` the injected pods carry. */
+  revision: string;
+  /** The sidecar's resources; `sidecar.istio.io/proxyCPU|proxyMemory|proxyCPULimit|proxyMemoryLimit` override them. */
+  proxyResources: ProxyResources;
+}
+
+export const DEFAULT_SETTINGS: Omit<InjectionSettings, "controlPlaneUrl"> = {
+  proxyImage: "envoyproxy/envoy:v1.39-latest",
+  // The Kubernetes project's own iptables image (kube-proxy's base): iptables-wrapper picks the
+  // node's legacy or nft backend at run time.
+  captureImage: "registry.k8s.io/build-image/debian-iptables:bookworm-v1.0.0",
+  bootstrapImage: "curlimages/curl:8.20.0",
+  nativeSidecars: false,
+  tokenAudience: "edge-mesh",
+  revision: "default",
+  proxyResources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+};

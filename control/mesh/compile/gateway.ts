@@ -1,0 +1,144 @@
+// Gateway proxies: the listeners and routes of the Gateway API Gateway they implement, or of
+// the Istio Gateways whose selector picks them, with the VirtualServices bound to those.
+import { specOf } from "../config.ts";
+import { hostMatches, hostsIntersect, resolveHost } from "../hosts.ts";
+import type { KubeObject } from "../kinds/types.ts";
+import { gatewayWorkloadName } from "../registry/index.ts";
+import { selectorMatches, type Workload } from "../registry/types.ts";
+import type { ClusterSpec, GatewayListener, PortRoutes, Route, VirtualHost } from "../snapshot.ts";
+import { serviceClusters } from "./clusters.ts";
+import { findDestinationRule } from "./destination-rules.ts";
+import { compileHttpRouteRules, orderByPrecedence, type HTTPRouteSpec, type ParentRef } from "./http-routes.ts";
+import type { CompileIndex } from "./index-config.ts";
+import { boundGateways, compileVirtualServiceRoutes, type VirtualServiceSpec } from "./virtual-services.ts";
+
+interface Listener {
+  name: string;
+  port: number;
+  protocol: string;
+  hostname?: string;
+  allowedRoutes?: { namespaces?: { from?: "Same" | "All" | "Selector"; selector?: { matchLabels?: Record<string, string> } } };
+}
+
+interface IstioServer {
+  port: { number: number; name?: string; protocol?: string };
+  hosts: string[];
+  name?: string;
+}
+
+export interface GatewayConfig {
+  listeners: GatewayListener[];
+  ports: PortRoutes[];
+  clusters: ClusterSpec[];
+}
+
+function addHost(byPort: Map<number, Map<string, Route[]>>, port: number, host: string, routes: Route[]): void {
+  const hosts = byPort.get(port) ?? new Map<string, Route[]>();
+  hosts.set(host, [...(hosts.get(host) ?? []), ...routes]);
+  byPort.set(port, hosts);
+}
+
+function attaches(ref: ParentRef, route: KubeObject, gateway: KubeObject, listener: Listener): boolean {
+  if ((ref.kind ?? "Gateway") !== "Gateway" || ref.name !== gateway.metadata.name) return false;
+  if ((ref.namespace ?? route.metadata.namespace) !== gateway.metadata.namespace) return false;
+  if (ref.sectionName !== undefined && ref.sectionName !== listener.name) return false;
+  return ref.port === undefined || ref.port === listener.port;
+}
+
+function namespaceAllowed(listener: Listener, gateway: KubeObject, routeNamespace: string, namespaceLabels: (ns: string) => Record<string, string>): boolean {
+  const from = listener.allowedRoutes?.namespaces?.from ?? "Same";
+  if (from === "All") return true;
+  if (from === "Same") return routeNamespace === gateway.metadata.namespace;
+  return selectorMatches(listener.allowedRoutes?.namespaces?.selector?.matchLabels ?? {}, namespaceLabels(routeNamespace));
+}
+
+/** Hostnames a route serves on a listener: their intersection, `*` when neither restricts. */
+function effectiveHostnames(listener: Listener, routeHostnames: string[]): string[] {
+  if (!listener.hostname) return routeHostnames.length ? routeHostnames : ["*"];
+  if (!routeHostnames.length) return [listener.hostname];
+  return routeHostnames.filter((h) => hostsIntersect(h, listener.hostname!)).map((h) => (hostMatches(listener.hostname!, h) ? h : listener.hostname!));
+}
+
+function k8sGatewayRoutes(gateway: KubeObject, httpRoutes: KubeObject[], byPort: Map<number, Map<string, Route[]>>, namespaceLabels: (ns: string) => Record<string, string>): GatewayListener[] {
+  const listeners = specOf<{ listeners?: Listener[] }>(gateway).listeners ?? [];
+  for (const listener of listeners) {
+    if (listener.protocol !== "HTTP" && listener.protocol !== "HTTPS") continue;
+    for (const route of httpRoutes) {
+      const spec = specOf<HTTPRouteSpec>(route);
+      if (!(spec.parentRefs ?? []).some((ref) => attaches(ref, route, gateway, listener))) continue;
+      if (!namespaceAllowed(listener, gateway, route.metadata.namespace ?? "", namespaceLabels)) continue;
+      for (const host of effectiveHostnames(listener, spec.hostnames ?? [])) addHost(byPort, listener.port, host, compileHttpRouteRules(route));
+    }
+  }
+  const origin = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
+  return listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol, hostnames: l.hostname ? [l.hostname] : ["*"], origin }));
+}
+
+function istioGatewayRoutes(gateway: KubeObject, workload: Workload, virtualServices: KubeObject[], index: CompileIndex, byPort: Map<number, Map<string, Route[]>>): GatewayListener[] {
+  const qualified = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
+  const servers = specOf<{ servers?: IstioServer[] }>(gateway).servers ?? [];
+  const bound = virtualServices.filter((vs) => boundGateways(vs).includes(qualified));
+  for (const server of servers) {
+    const serverHosts = server.hosts.map((h) => (h.includes("/") ? h.split("/")[1] : h));
+    for (const vs of bound) {
+      const ctx = { workload, gateway: qualified, port: server.port.number, defaultPort: index.defaultPort };
+      const routes = compileVirtualServiceRoutes(vs, ctx);
+      for (const h of specOf<VirtualServiceSpec>(vs).hosts ?? []) {
+        const host = h === "*" ? "*" : h.includes(".") ? h : resolveHost(h, vs.metadata.namespace ?? "default");
+        if (serverHosts.some((sh) => hostsIntersect(sh, host))) addHost(byPort, server.port.number, host, routes);
+      }
+    }
+  }
+  return servers.map((s, i) => ({
+    name: s.name ?? s.port.name ?? `server-${i}`,
+    port: s.port.number,
+    protocol: s.port.protocol ?? "HTTP",
+    hostnames: s.hosts,
+    origin: qualified,
+  }));
+}
+
+/** The clusters a gateway's routes send to, with their DestinationRule policies. */
+function referencedClusters(ports: PortRoutes[], workload: Workload, index: CompileIndex): ClusterSpec[] {
+  const wanted = new Set(ports.flatMap((p) => p.virtualHosts.flatMap((v) => v.routes.flatMap((r) => (r.destinations ?? []).map((d) => d.cluster)))));
+  const out = new Map<string, ClusterSpec>();
+  for (const name of [...wanted].sort()) {
+    const [, port, , host] = name.split("|");
+    const service = index.servicesByHost.get(host);
+    if (!service) continue;
+    const dr = findDestinationRule(index.destinationRulesFor(host), host, workload.namespace, service.namespace);
+    for (const c of serviceClusters(service, Number(port), dr)) if (!out.has(c.name)) out.set(c.name, c);
+  }
+  return [...out.values()];
+}
+
+export function compileGateway(
+  workload: Workload,
+  k8sGateways: KubeObject[],
+  istioGateways: KubeObject[],
+  httpRoutes: KubeObject[],
+  virtualServices: KubeObject[],
+  index: CompileIndex,
+  namespaceLabels: (ns: string) => Record<string, string>,
+): GatewayConfig {
+  const byPort = new Map<number, Map<string, Route[]>>();
+  const listeners: GatewayListener[] = [];
+  for (const gw of k8sGateways)
+    if (gw.metadata.namespace === workload.namespace && gatewayWorkloadName(gw.metadata.name) === workload.name)
+      listeners.push(...k8sGatewayRoutes(gw, httpRoutes, byPort, namespaceLabels));
+  for (const gw of istioGateways) {
+    const selector = specOf<{ selector?: Record<string, string> }>(gw).selector;
+    if (selector && Object.keys(selector).length > 0 && selectorMatches(selector, workload.labels))
+      listeners.push(...istioGatewayRoutes(gw, workload, virtualServices, index, byPort));
+  }
+  const ports: PortRoutes[] = [...byPort.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([port, hosts]) => ({
+      port,
+      virtualHosts: [...hosts.entries()]
+        // Exact names before wildcards, `*` last: the most specific host answers.
+        .sort(([a], [b]) => (a === "*" ? 1 : b === "*" ? -1 : a.startsWith("*") !== b.startsWith("*") ? (a.startsWith("*") ? 1 : -1) : a < b ? -1 : a > b ? 1 : 0))
+        .map(([host, routes]): VirtualHost => ({ name: `${host}:${port}`, domains: host === "*" ? ["*"] : [host, `${host}:${port}`], routes: routes.every((r) => r.origin.kind === "HTTPRoute") ? orderByPrecedence(routes) : routes })),
+    }));
+  return { listeners, ports, clusters: referencedClusters(ports, workload, index) };
+}

@@ -1,0 +1,118 @@
+// Lookups built once per compile, so compiling each proxy costs what it reads, not the size
+// of the whole configuration.
+import { type MeshConfig, ROOT_NAMESPACE, specOf } from "../config.ts";
+import { hostMatches, resolveHost } from "../hosts.ts";
+import type { KubeObject } from "../kinds/types.ts";
+import { selectorMatches, visibleFrom, type MeshService, type Registry, type Workload } from "../registry/types.ts";
+import type { HTTPRouteSpec } from "./http-routes.ts";
+import { boundGateways, virtualServiceVisible, type VirtualServiceSpec } from "./virtual-services.ts";
+
+interface SidecarSpec {
+  workloadSelector?: { labels?: Record<string, string> };
+  egress?: { hosts: string[] }[];
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export interface CompileIndex {
+  servicesByHost: Map<string, MeshService>;
+  destinationRulesFor(host: string): KubeObject[];
+  httpRoutesByService: Map<string, KubeObject[]>;
+  meshVirtualServices(host: string, clientNamespace: string): KubeObject[];
+  defaultPort(host: string, listenerPort: number): number;
+  /** The services a sidecar can reach, and a key naming that set (same key, same set). */
+  visibleServices(workload: Workload): { key: string; services: MeshService[] };
+  /** Label keys some VirtualService matches with `sourceLabels`: the only labels that make two proxies' routes differ. */
+  sourceLabelKeys: string[];
+}
+
+export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex {
+  const servicesByHost = new Map<string, MeshService>();
+  for (const s of registry.services) if (!servicesByHost.has(s.hostname)) servicesByHost.set(s.hostname, s);
+
+  const drByHost = new Map<string, KubeObject[]>();
+  const drWildcards: KubeObject[] = [];
+  for (const dr of config.destinationRules) {
+    const host = resolveHost(specOf<{ host: string }>(dr).host, dr.metadata.namespace ?? "default");
+    if (host.startsWith("*")) drWildcards.push(dr);
+    else push(drByHost, host, dr);
+  }
+
+  const vsByHost = new Map<string, KubeObject[]>();
+  const vsWildcards: KubeObject[] = [];
+  const labelKeys = new Set<string>();
+  for (const vs of config.virtualServices) {
+    if (!boundGateways(vs).includes("mesh")) continue;
+    const spec = specOf<VirtualServiceSpec & { http?: { match?: { sourceLabels?: Record<string, string> }[] }[] }>(vs);
+    for (const rule of spec.http ?? []) for (const m of rule.match ?? []) for (const k of Object.keys(m.sourceLabels ?? {})) labelKeys.add(k);
+    for (const h of spec.hosts ?? []) {
+      const host = resolveHost(h, vs.metadata.namespace ?? "default");
+      if (host.startsWith("*")) vsWildcards.push(vs);
+      else push(vsByHost, host, vs);
+    }
+  }
+
+  const httpRoutesByService = new Map<string, KubeObject[]>();
+  for (const r of config.httpRoutes)
+    for (const p of specOf<HTTPRouteSpec>(r).parentRefs ?? [])
+      if (p.kind === "Service" && (p.group ?? "") === "")
+        push(httpRoutesByService, `${p.name}.${p.namespace ?? r.metadata.namespace}.svc.cluster.local`, r);
+
+  const sidecars = config.sidecars;
+  const visibleCache = new Map<string, MeshService[]>();
+
+  function sidecarFor(workload: Workload): KubeObject | undefined {
+    const inNs = sidecars.filter((s) => s.metadata.namespace === workload.namespace);
+    return (
+      inNs.find((s) => selectorMatches(specOf<SidecarSpec>(s).workloadSelector?.labels, workload.labels)) ??
+      inNs.find((s) => !specOf<SidecarSpec>(s).workloadSelector) ??
+      sidecars.find((s) => s.metadata.namespace === ROOT_NAMESPACE && !specOf<SidecarSpec>(s).workloadSelector)
+    );
+  }
+
+  /** Sidecar egress hosts are `<namespace>/<dns name>`; `.` is the Sidecar's namespace, `*` any. */
+  function egressAllows(sidecar: KubeObject, service: MeshService): boolean {
+    const own = sidecar.metadata.namespace;
+    return (specOf<SidecarSpec>(sidecar).egress ?? []).some((e) =>
+      e.hosts.some((h) => {
+        const [ns, host] = h.includes("/") ? h.split("/", 2) : ["*", h];
+        const nsOk = ns === "*" || ns === service.namespace || (ns === "." && own === service.namespace);
+        return nsOk && hostMatches(host, service.hostname);
+      }),
+    );
+  }
+
+  return {
+    servicesByHost,
+    destinationRulesFor: (host) => [...(drByHost.get(host) ?? []), ...drWildcards],
+    httpRoutesByService,
+    meshVirtualServices(host, clientNamespace) {
+      const exact = vsByHost.get(host) ?? [];
+      const wild = vsWildcards.filter((vs) =>
+        (specOf<VirtualServiceSpec>(vs).hosts ?? []).some((h) => hostMatches(resolveHost(h, vs.metadata.namespace ?? "default"), host)),
+      );
+      const all = wild.length ? [...exact, ...wild] : exact;
+      return all.filter((vs) => virtualServiceVisible(vs, clientNamespace));
+    },
+    defaultPort(host, listenerPort) {
+      const ports = servicesByHost.get(host)?.ports ?? [];
+      if (ports.length === 1) return ports[0].port;
+      return listenerPort;
+    },
+    visibleServices(workload) {
+      const sidecar = sidecarFor(workload);
+      const key = `${workload.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ""}`;
+      let services = visibleCache.get(key);
+      if (!services) {
+        services = registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s)));
+        visibleCache.set(key, services);
+      }
+      return { key, services };
+    },
+    sourceLabelKeys: [...labelKeys].sort(),
+  };
+}

@@ -1,0 +1,75 @@
+// compile(config, registry) → Snapshot: the pure function at the heart of the mesh. No I/O,
+// deterministic output (same input, same JSON), one WorkloadSnapshot per proxy.
+import type { MeshConfig } from "../config.ts";
+import type { Registry, Workload } from "../registry/types.ts";
+import { selectorMatches, workloadKey } from "../registry/types.ts";
+import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
+import { compileAuthorization, compileJwtRules } from "./authz.ts";
+import { inboundCluster } from "./clusters.ts";
+import { compileGateway } from "./gateway.ts";
+import { buildIndex, type CompileIndex } from "./index-config.ts";
+import { compileOutbound, type OutboundConfig } from "./outbound.ts";
+import { resolvePeerAuth } from "./peer-auth.ts";
+
+/** The ports a workload receives on: the target ports of the Services that select it. */
+function inboundPorts(workload: Workload, registry: Registry): InboundPort[] {
+  const ports = new Map<number, InboundPort>();
+  for (const s of registry.services) {
+    if (s.kind !== "Service" || s.namespace !== workload.namespace || !selectorMatches(s.selector, workload.labels)) continue;
+    for (const p of s.ports) {
+      const target = typeof p.targetPort === "number" ? p.targetPort : workload.namedPorts[p.targetPort];
+      if (target !== undefined && !ports.has(target)) ports.set(target, { port: target, cluster: inboundCluster(target), protocol: p.protocol });
+    }
+  }
+  return [...ports.values()].sort((a, b) => a.port - b.port);
+}
+
+function isGatewayProxy(workload: Workload, config: MeshConfig): boolean {
+  if (workload.kind === "Gateway") return true;
+  return config.gateways.some((gw) => {
+    const selector = (gw.spec as { selector?: Record<string, string> } | undefined)?.selector;
+    return !!selector && Object.keys(selector).length > 0 && selectorMatches(selector, workload.labels);
+  });
+}
+
+function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, string> {
+  const labels = new Map(config.namespaces.map((n) => [n.metadata.name, n.metadata.labels ?? {}]));
+  return (ns) => labels.get(ns) ?? {};
+}
+
+/** Sidecars whose outbound view is the same share one computed table. */
+function outboundFor(workload: Workload, index: CompileIndex, cache: Map<string, OutboundConfig>): OutboundConfig {
+  const { key: visibility, services } = index.visibleServices(workload);
+  const labelKey = index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",");
+  const key = `${visibility}|${labelKey}`;
+  let outbound = cache.get(key);
+  if (!outbound) {
+    outbound = compileOutbound(workload, services, index);
+    cache.set(key, outbound);
+  }
+  return outbound;
+}
+
+export function compile(config: MeshConfig, registry: Registry, revision: number): Snapshot {
+  const index = buildIndex(config, registry);
+  const namespaceLabels = namespaceLabelsOf(config);
+  const outboundCache = new Map<string, OutboundConfig>();
+  const workloads: Record<string, WorkloadSnapshot> = {};
+  for (const w of registry.workloads) {
+    const gateway = isGatewayProxy(w, config);
+    const authz = {
+      mtls: resolvePeerAuth(config.peerAuthentications, w, registry),
+      policies: compileAuthorization(config.authorizationPolicies, w, registry),
+      jwt: compileJwtRules(config.requestAuthentications, w, registry),
+    };
+    const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
+    if (gateway) {
+      const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);
+      workloads[workloadKey(w)] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
+    } else {
+      const outbound = outboundFor(w, index, outboundCache);
+      workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, registry) };
+    }
+  }
+  return { revision, workloads };
+}

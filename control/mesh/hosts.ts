@@ -1,0 +1,41 @@
+// Host names as Istio reads them: short names resolve against the namespace of the object
+// that wrote them, wildcards match by suffix, and a sidecar reaches a service by several names.
+export const CLUSTER_DOMAIN = "cluster.local";
+
+/** `reviews` in `default` → `reviews.default.svc.cluster.local`; FQDNs and wildcards stay as they are. */
+export function resolveHost(host: string, namespace: string): string {
+  if (host === "*" || host.startsWith("*")) return host;
+  if (!host.includes(".")) return `${host}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+  const parts = host.split(".");
+  // `reviews.default` and `reviews.default.svc` are Kubernetes service names too.
+  if (parts.length === 2) return `${host}.svc.${CLUSTER_DOMAIN}`;
+  if (parts.length === 3 && parts[2] === "svc") return `${host}.${CLUSTER_DOMAIN}`;
+  return host;
+}
+
+/** Does a (possibly wildcard) host pattern match a concrete host? `*` matches all; `*.x.com` matches `a.x.com`. */
+export function hostMatches(pattern: string, host: string): boolean {
+  const p = pattern.toLowerCase();
+  const h = host.toLowerCase();
+  if (p === "*") return true;
+  if (p.startsWith("*.")) return h.endsWith(p.slice(1)) || h === p.slice(2);
+  if (p.startsWith("*")) return h.endsWith(p.slice(1));
+  return p === h;
+}
+
+/** Do two host patterns (either may be a wildcard) have a host in common? */
+export function hostsIntersect(a: string, b: string): boolean {
+  return hostMatches(a, b) || hostMatches(b, a);
+}
+
+/** The names a client in `clientNamespace` may use for a Kubernetes service, with and without the port. */
+export function serviceDomains(hostname: string, port: number, clientNamespace: string): string[] {
+  const names = [hostname];
+  const suffix = `.svc.${CLUSTER_DOMAIN}`;
+  if (hostname.endsWith(suffix)) {
+    const [name, namespace] = hostname.slice(0, -suffix.length).split(".");
+    names.push(`${name}.${namespace}.svc`, `${name}.${namespace}`);
+    if (namespace === clientNamespace) names.push(name);
+  }
+  return names.flatMap((n) => [n, `${n}:${port}`]);
+}

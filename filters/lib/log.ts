@@ -1,0 +1,34 @@
+// Logging through proxy_log (Envoy's log), never WASI stdout.
+import { proxy_log, LogLevel } from "./abi";
+
+export function log(level: i32, message: string): void {
+  const buf = String.UTF8.encode(message);
+  proxy_log(level, changetype<usize>(buf), buf.byteLength);
+}
+
+export function logInfo(message: string): void {
+  log(LogLevel.Info, message);
+}
+
+export function logWarn(message: string): void {
+  log(LogLevel.Warn, message);
+}
+
+export function logError(message: string): void {
+  log(LogLevel.Error, message);
+}
+
+/** `abort` replacement (asconfig "use": "abort=filter_abort"): log through proxy_log, then trap,
+ * so the host sees a failed VM (Envoy: 503 wasm_fail_stream, or skip when fail_open). */
+// @ts-ignore: decorator
+@global export function filter_abort(
+  message: string | null = null,
+  fileName: string | null = null,
+  lineNumber: u32 = 0,
+  columnNumber: u32 = 0,
+): void {
+  let text = "abort: " + (message !== null ? message : "");
+  if (fileName !== null) text += " at " + fileName + ":" + lineNumber.toString() + ":" + columnNumber.toString();
+  log(LogLevel.Critical, text);
+  unreachable();
+}

@@ -1,0 +1,37 @@
+// Envoy attributes via proxy_get_property. Paths are segments joined by NUL (`request\0path`):
+// Envoy splits on 0x00, so a dotted name such as "request.path" is one unknown attribute (the
+// SDK's trap). Build paths once with propertyPath() and keep them in module-level constants.
+import { proxy_get_property, WasmResult } from "./abi";
+import { OUT_PTR, OUT_SIZE, takeOutBuffer } from "./mem";
+
+/** Encodes path segments (["request", "headers", "x-id"]) as Envoy's NUL-separated path. */
+export function propertyPath(segments: string[]): ArrayBuffer {
+  return String.UTF8.encode(segments.join("\0"));
+}
+
+/** The raw value, or null when the attribute is absent (NOT_FOUND). Other results trap. */
+export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
+  const rc = proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE);
+  if (rc == WasmResult.NotFound) return null;
+  if (rc != WasmResult.Ok) abort("proxy_get_property failed: " + rc.toString());
+  return takeOutBuffer();
+}
+
+/** String attribute (request.path, connection.uri_san_peer_certificate...); null when absent. */
+export function getPropertyString(path: ArrayBuffer): string | null {
+  const value = getProperty(path);
+  return value === null ? null : String.UTF8.decode(value);
+}
+
+/** Bool attribute (connection.mtls: one byte); absent -> false. */
+export function getPropertyBool(path: ArrayBuffer): bool {
+  const value = getProperty(path);
+  return value !== null && value.byteLength == 1 && load<u8>(changetype<usize>(value)) != 0;
+}
+
+/** Integer attribute (8 bytes little-endian, e.g. destination.port); absent -> fallback. */
+export function getPropertyInt(path: ArrayBuffer, fallback: i64): i64 {
+  const value = getProperty(path);
+  if (value === null || value.byteLength != 8) return fallback;
+  return load<i64>(changetype<usize>(value));
+}
