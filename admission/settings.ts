@@ -37,3 +37,23 @@ export const DEFAULT_SETTINGS: Omit<InjectionSettings, "controlPlaneUrl"> = {
   revision: "default",
   proxyResources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
 };
+
+/** Worker variables that configure the webhook (all optional). */
+export interface AdmissionBindings {
+  /** When set, the webhook is served only at /inject/<secret> (see README). */
+  MESH_WEBHOOK_SECRET?: string;
+  /** The URL proxies reach the control plane at; default: the origin the webhook was called on. */
+  MESH_CONTROL_PLANE_URL?: string;
+  MESH_PROXY_IMAGE?: string;
+  /** "true": istio-proxy as a native sidecar by default. */
+  MESH_NATIVE_SIDECARS?: string;
+}
+
+export function settingsFromEnv(env: AdmissionBindings, requestUrl: string): InjectionSettings {
+  return {
+    ...DEFAULT_SETTINGS,
+    controlPlaneUrl: env.MESH_CONTROL_PLANE_URL || new URL(requestUrl).origin,
+    proxyImage: env.MESH_PROXY_IMAGE || DEFAULT_SETTINGS.proxyImage,
+    nativeSidecars: env.MESH_NATIVE_SIDECARS === "true",
+  };
+}

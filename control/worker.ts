@@ -1,7 +1,10 @@
 // The Worker: one entry point for the config API (and, as later steps land, xDS, proxy config
-// and the admission webhook). Everything but /healthz needs the admin bearer token.
+// and the admission webhook). Everything but /healthz and the admission webhook (admission/) needs
+// the admin bearer token.
 import { Hono } from "hono";
+import { createAdmissionApp, type AdmissionBindings } from "../admission/index.ts";
 import { requireAdminToken } from "./api/auth.ts";
+import { configStore } from "./api/resources.ts";
 import { kubeApi } from "./api/router.ts";
 import { status } from "./api/status.ts";
 import type { Env } from "./env.ts";
@@ -10,7 +13,16 @@ export { ConfigStore } from "./store/config-store.ts";
 
 const app = new Hono<{ Bindings: Env }>();
 
+// The sidecar injection webhook: called by kube-apiserver over TLS, so it sits before the admin token.
+const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
+  namespaceLabels: async (env, ns) => {
+    const namespace = await configStore(env).get({ group: "", plural: "namespaces", namespace: "" }, ns);
+    return namespace ? (namespace.metadata.labels ?? {}) : undefined;
+  },
+});
+
 app.get("/healthz", (c) => c.text("ok"));
+app.route("/", admissionApp);
 app.use("*", requireAdminToken);
 app.route("/", kubeApi);
 

@@ -1,0 +1,73 @@
+// An ordered, case-insensitive header map with Envoy's semantics: names are lower-cased on
+// every operation, duplicates are kept, get returns the first value.
+import type { Pair } from "./pairs.ts";
+
+/** What callers may pass as headers. */
+export type HeaderInit = Record<string, string | string[]> | readonly (readonly [string, string])[] | HeaderMap;
+
+export class HeaderMap {
+  private entries: Pair[] = [];
+
+  constructor(init?: HeaderInit) {
+    if (init instanceof HeaderMap) this.entries = init.pairs();
+    else if (Array.isArray(init)) for (const [k, v] of init) this.add(k, v);
+    else if (init) {
+      for (const [k, v] of Object.entries(init)) for (const one of Array.isArray(v) ? v : [v]) this.add(k, one);
+    }
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** First value of `name`. */
+  get(name: string): string | undefined {
+    const key = name.toLowerCase();
+    return this.entries.find(([k]) => k === key)?.[1];
+  }
+
+  getAll(name: string): string[] {
+    const key = name.toLowerCase();
+    return this.entries.filter(([k]) => k === key).map(([, v]) => v);
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  add(name: string, value: string): void {
+    this.entries.push([name.toLowerCase(), value]);
+  }
+
+  /** Sets exactly one value (adds when absent), like Envoy's setCopy. */
+  replace(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const first = this.entries.findIndex(([k]) => k === key);
+    if (first < 0) return this.add(key, value);
+    this.entries[first] = [key, value];
+    this.entries = this.entries.filter(([k], i) => k !== key || i === first);
+  }
+
+  /** Removes every value; returns whether any existed. */
+  remove(name: string): boolean {
+    const key = name.toLowerCase();
+    const before = this.entries.length;
+    this.entries = this.entries.filter(([k]) => k !== key);
+    return this.entries.length !== before;
+  }
+
+  setAll(pairs: readonly (readonly [string, string])[]): void {
+    this.entries = pairs.map(([k, v]) => [k.toLowerCase(), v]);
+  }
+
+  pairs(): Pair[] {
+    return this.entries.map(([k, v]) => [k, v]);
+  }
+
+  /** Plain object; duplicate names joined with "," (how Envoy's attributes present them). */
+  toObject(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of this.entries) out[k] = k in out ? `${out[k]},${v}` : v;
+    return out;
+  }
+}

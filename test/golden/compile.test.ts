@@ -1,0 +1,38 @@
+// Golden tests for the compiler: test/golden/compile/<case>/input.yaml → snapshot.json.
+// Reviewed by hand once, then pinned; a change to a golden file is a conscious diff
+// (regenerate with UPDATE_GOLDEN=1 and read the diff before committing).
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { compile } from "../../control/mesh/compile/index.ts";
+import { buildRegistry } from "../../control/mesh/registry/index.ts";
+import { foldSharedFields, goldenJson } from "../support/golden-json.ts";
+import { configFromYaml } from "../support/mesh-fixtures.ts";
+
+const CASES = fileURLToPath(new URL("./compile/", import.meta.url));
+const update = process.env.UPDATE_GOLDEN === "1";
+
+for (const name of readdirSync(CASES).sort()) {
+  test(`compile: ${name}`, () => {
+    const config = configFromYaml(readFileSync(join(CASES, name, "input.yaml"), "utf8"));
+    const snapshot = compile(config, buildRegistry(config), 1);
+    const folded = { ...snapshot, workloads: foldSharedFields(snapshot.workloads as never, ["router", "clusters", "authz"]) };
+    const actual = goldenJson(folded) + "\n";
+    const goldenPath = join(CASES, name, "snapshot.json");
+    if (update) writeFileSync(goldenPath, actual);
+    assert.ok(existsSync(goldenPath), `no golden file for ${name}: run with UPDATE_GOLDEN=1 and review it`);
+    assert.equal(actual, readFileSync(goldenPath, "utf8"));
+  });
+}
+
+test("compile is deterministic and pure: same input, same bytes", () => {
+  const text = readFileSync(join(CASES, "reviews-50-v3", "input.yaml"), "utf8");
+  const a = configFromYaml(text);
+  const b = configFromYaml(text);
+  const first = JSON.stringify(compile(a, buildRegistry(a), 7));
+  assert.equal(JSON.stringify(compile(b, buildRegistry(b), 7)), first);
+  // The input is not mutated.
+  assert.deepEqual(a, configFromYaml(text));
+});
