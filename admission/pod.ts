@@ -1,8 +1,6 @@
 // The parts of a Kubernetes Pod the injector reads or writes, and a reader that checks exactly those
 // parts. Everything else in the pod passes through untouched (the types are open).
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 export interface HttpGetAction {
   path?: string;
   port: number | string;
@@ -69,7 +67,7 @@ export interface Pod {
   [field: string]: unknown;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function stringMapProblem(v: unknown, field: string): string | undefined {
   if (v === undefined) return undefined;

@@ -36,5 +36,5 @@ export function injectionDecision(pod: Pod, namespace: string, namespaceLabels: 
   if (label) return { inject: truthy(label), reason: `pod label ${INJECT_KEY}=${label}` };
   const annotation = pod.metadata?.annotations?.[INJECT_KEY];
   if (annotation) return { inject: truthy(annotation), reason: `pod annotation ${INJECT_KEY}=${annotation}` };
-  return { inject: true, reason: `namespace ${namespace} has ${NAMESPACE_LABEL}=enabled` };
+  return { inject: true, reason: `namespace ${namespace} is selected for injection (${NAMESPACE_LABEL}=enabled)` };
 }

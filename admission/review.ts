@@ -3,11 +3,10 @@
 // without one (and a warning saying why) when the pod is not to be injected or cannot be, since
 // failing a pod's creation for the webhook's own limits is worse than a pod without a sidecar.
 // Nothing here writes anywhere, so a dry-run request (request.dryRun) is answered like any other.
-import type { KubeStatus } from "../control/api/status.ts";
-import { badRequest } from "../control/api/status.ts";
+import { badRequest, type KubeStatus } from "../control/api/status.ts";
 import { injectPod } from "./inject.ts";
 import { base64Json, provenPatch } from "./patch.ts";
-import { readPod } from "./pod.ts";
+import { isObject, readPod } from "./pod.ts";
 import { injectionDecision } from "./policy.ts";
 import type { InjectionSettings } from "./settings.ts";
 
@@ -32,8 +31,6 @@ export type ReviewResult = { status: 200; body: AdmissionReviewOut } | { status:
 
 /** Labels of a namespace the config API knows; undefined when it does not know it. */
 export type NamespaceLabelsLookup = (namespace: string) => Promise<Record<string, string> | undefined>;
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 function answer(uid: string, extra: Omit<AdmissionResponse, "uid" | "allowed">): ReviewResult {
   return { status: 200, body: { apiVersion: REVIEW_API_VERSION, kind: "AdmissionReview", response: { uid, allowed: true, ...extra } } };

@@ -1,13 +1,15 @@
-// The Worker: one entry point for the config API (and, as later steps land, xDS, proxy config
-// and the admission webhook). Everything but /healthz and the admission webhook (admission/) needs
-// the admin bearer token.
+// The Worker: one entry point for the config API, the mesh admin API, the proxy read path and
+// the admission webhook. The webhook (called by kube-apiserver) and /healthz need no token;
+// proxy reads take a workload token; everything else needs the admin bearer token.
 import { Hono } from "hono";
 import { createAdmissionApp, type AdmissionBindings } from "../admission/index.ts";
 import { requireAdminToken } from "./api/auth.ts";
 import { configStore } from "./api/resources.ts";
+import { meshAdminApi } from "./api/mesh-admin.ts";
 import { kubeApi } from "./api/router.ts";
 import { status } from "./api/status.ts";
 import type { Env } from "./env.ts";
+import { proxyApi, tokenApi } from "./proxy/routes.ts";
 
 export { ConfigStore } from "./store/config-store.ts";
 
@@ -23,7 +25,11 @@ const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
 
 app.get("/healthz", (c) => c.text("ok"));
 app.route("/", admissionApp);
+// Proxies authenticate with workload tokens (or the admin token): checked per route.
+app.route("/", proxyApi);
 app.use("*", requireAdminToken);
+app.route("/", tokenApi);
+app.route("/", meshAdminApi);
 app.route("/", kubeApi);
 
 app.notFound((c) => c.json(status(404, "NotFound", "the server could not find the requested resource"), 404));

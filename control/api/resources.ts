@@ -4,6 +4,8 @@ import type { Context } from "hono";
 import type { Env } from "../env.ts";
 import { apiVersionOf } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
+import type { Finding } from "../mesh/analyze/index.ts";
+import type { RevisionSummary } from "../store/history.ts";
 import type { ListResult, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";
@@ -18,6 +20,10 @@ export interface StoreClient {
   get(ref: ResourceRef, name: string): Promise<KubeObject | null>;
   list(ref: ResourceRef): Promise<ListResult>;
   write(req: WriteRequest): Promise<WriteResult>;
+  findings(namespace?: string): Promise<Finding[]>;
+  revisions(limit: number, before?: number): Promise<RevisionSummary[]>;
+  configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
+  rollback(to: number): Promise<{ revision: number } | KubeStatus>;
 }
 
 /** One ConfigStore per mesh: every write in the mesh is serialised through it. */

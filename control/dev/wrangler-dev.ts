@@ -14,6 +14,8 @@ export interface WranglerDevOptions {
   persistTo?: string;
   /** Passed as a `--var`; otherwise the Worker reads MESH_ADMIN_TOKEN from .dev.vars. */
   adminToken?: string;
+  /** More `--var`s (e.g. MESH_POINTER_TTL_SECONDS for tests). */
+  vars?: Record<string, string>;
   /** Inherit stdio (npm start) instead of capturing it (tests). */
   inheritOutput?: boolean;
 }
@@ -45,6 +47,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Runnin
   ];
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   if (opts.adminToken) args.push("--var", `MESH_ADMIN_TOKEN:${opts.adminToken}`);
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NODE_EXTRA_CA_CERTS: opts.tls.caCertPath },

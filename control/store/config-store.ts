@@ -1,18 +1,27 @@
 // The ConfigStore Durable Object: the single writer of the mesh configuration.
-// Every write is one synchronous SQLite transaction (check resourceVersion, validate, persist,
-// bump the mesh revision), so concurrent writers are serialised and none loses an update.
-// After commit, the revision is published to KV under an immutable key for the read path.
+// Every write is one synchronous SQLite transaction: check resourceVersion, validate, persist,
+// log a new mesh revision, compile the whole mesh and record what each workload is served.
+// Concurrent writers are serialised, none loses an update, and a write that does not compile
+// is rolled back whole. After commit the new state is published to KV for the read path.
 import { DurableObject } from "cloudflare:workers";
 import { applyPatch, type Operation } from "fast-json-patch";
-import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, status } from "../api/status.ts";
+import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, status, type KubeStatus } from "../api/status.ts";
 import type { Env } from "../env.ts";
+import { analyze, type Finding } from "../mesh/analyze/index.ts";
+import { compile } from "../mesh/compile/index.ts";
+import { meshConfig } from "../mesh/config.ts";
 import { KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
+import { buildRegistry } from "../mesh/registry/index.ts";
 import { validateObject } from "../mesh/validate.ts";
+import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
-import { publishRevisions } from "./publish.ts";
-import type { ListResult, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
+import { publishedRevision, publishPending } from "./publish.ts";
+import type { ListResult, PatchType, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
+import { sameContent } from "./revision-diff.ts";
+import { getSetting, objectKey, putSetting, SCHEMA } from "./tables.ts";
+import { recordSnapshot, workloadIndex, workloadRow, type WorkloadIndex } from "./workload-state.ts";
 
 const NAMESPACES = "/namespaces";
 /** Namespaces every cluster has; `default` and `kube-system` cannot be deleted, as in Kubernetes. */
@@ -20,42 +29,50 @@ const BUILTIN_NAMESPACES = ["default", "kube-system", "istio-system"];
 const UNDELETABLE_NAMESPACES = new Set(["default", "kube-system"]);
 /** A deleted namespace's contents go a moment later, so the rest of a `kubectl delete -f` still finds them. */
 const NAMESPACE_CASCADE_DELAY_MS = 5_000;
+const DEFAULT_RETENTION = 1000;
 
 type Row = { body: string };
+
+/** A write in progress: one revision, its changes, and the objects as they will be. */
+interface Transaction {
+  revision: number;
+  now: Date;
+  changes: Change[];
+}
+
+class Rollback extends Error {
+  constructor(readonly result: WriteResult) {
+    super("rolled back");
+  }
+}
 
 export class ConfigStore extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private publishing: Promise<void> = Promise.resolve();
+  /** Every stored object, parsed, keyed by objectKey: the compiler's input. Loaded on first use. */
+  private objects?: Map<string, KubeObject>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS objects (
-        resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-        revision INTEGER NOT NULL, body TEXT NOT NULL,
-        PRIMARY KEY (resource, namespace, name));
-      CREATE TABLE IF NOT EXISTS revisions (
-        revision INTEGER PRIMARY KEY, at TEXT NOT NULL, op TEXT NOT NULL,
-        resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, body TEXT);
-      CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL);
-    `);
+    this.sql.exec(SCHEMA);
     ctx.blockConcurrencyWhile(async () => {
-      const now = new Date();
-      for (const name of BUILTIN_NAMESPACES) {
-        if (this.read(NAMESPACES, "", name)) continue;
-        const ns: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name } };
-        const stamp = this.nextStamp(now);
-        this.commit(kindFor("", "namespaces"), "", name, "create", stampCreated(kindFor("", "namespaces"), ns, stamp), stamp);
-      }
+      const missing = BUILTIN_NAMESPACES.filter((name) => !this.read(NAMESPACES, "", name));
+      if (missing.length === 0) return;
+      this.transaction((tx) => {
+        const spec = kindFor("", "namespaces");
+        for (const name of missing) this.put(tx, spec, "", stampCreated(spec, { apiVersion: "v1", kind: "Namespace", metadata: { name } }, this.stamp(tx)), "create");
+        return { ok: true, code: 201, object: { apiVersion: "v1", kind: "Namespace", metadata: { name: missing[0] } } };
+      }, false);
+      await this.publish();
     });
   }
 
-  // ---- reads ----
+  // ---- reads (admin API) ----
 
   get(ref: ResourceRef, name: string): KubeObject | null {
-    return this.read(`${ref.group}/${ref.plural}`, ref.namespace, name) ?? null;
+    const obj = this.read(`${ref.group}/${ref.plural}`, ref.namespace, name);
+    return obj ? this.withFindings(obj) : null;
   }
 
   /** Objects of one resource, in one namespace or (namespace "") all of them. */
@@ -64,44 +81,130 @@ export class ConfigStore extends DurableObject<Env> {
     const rows = ref.namespace
       ? this.sql.exec<Row>("SELECT body FROM objects WHERE resource = ? AND namespace = ? ORDER BY namespace, name", resource, ref.namespace)
       : this.sql.exec<Row>("SELECT body FROM objects WHERE resource = ? ORDER BY namespace, name", resource);
-    return { items: rows.toArray().map((r) => JSON.parse(r.body) as KubeObject), revision: this.revision() };
+    return { items: rows.toArray().map((r) => this.withFindings(JSON.parse(r.body) as KubeObject)), revision: currentRevision(this.sql) };
   }
 
   revision(): number {
-    return this.sql.exec<{ r: number | null }>("SELECT MAX(revision) AS r FROM revisions").one().r ?? 0;
+    return currentRevision(this.sql);
+  }
+
+  findings(namespace?: string): Finding[] {
+    const all = JSON.parse(getSetting(this.sql, "findings") ?? "[]") as Finding[];
+    return namespace ? all.filter((f) => f.namespace === namespace) : all;
+  }
+
+  revisions(limit: number, before?: number): RevisionSummary[] {
+    return listRevisions(this.sql, limit, before);
+  }
+
+  /** The whole config at a retained revision, or a Status when it is not retained. */
+  configAtRevision(revision: number): { revision: number; items: KubeObject[] } | KubeStatus {
+    if (revision < oldestRevision(this.sql) || revision > currentRevision(this.sql))
+      return status(404, "NotFound", `revision ${revision} is not retained (retained: ${oldestRevision(this.sql)}..${currentRevision(this.sql)})`);
+    return { revision, items: [...configAt(this.sql, revision).values()].sort(byKey) };
+  }
+
+  // ---- reads (proxy read path fallbacks, when KV has not caught up) ----
+
+  /** The latest revision whose KV keys are all written. */
+  pointer(): { revision: number } {
+    return { revision: publishedRevision(this.sql) };
+  }
+
+  workloadIndex(): WorkloadIndex {
+    return workloadIndex(this.sql, currentRevision(this.sql));
+  }
+
+  /** A workload's current served documents (always at least as new as any index entry). */
+  workload(key: string): { revision: number; serviceAccount: string; filterConfig: string; snapshot: string } | null {
+    const row = workloadRow(this.sql, key);
+    return row ? { revision: row.revision, serviceAccount: row.service_account, filterConfig: row.filter_config, snapshot: row.snapshot } : null;
   }
 
   // ---- writes ----
 
   async write(req: WriteRequest): Promise<WriteResult> {
     const spec = kindFor(req.group, req.plural);
-    let result: WriteResult;
-    try {
-      result = this.ctx.storage.transactionSync(() => this.apply(spec, req));
-    } catch (e) {
-      if (e instanceof DryRunRollback) result = e.result;
-      else throw e;
-    }
+    const result = this.transaction((tx) => this.apply(spec, req, tx), req.dryRun);
     if (result.ok && !req.dryRun) await this.publish();
     return result;
   }
 
-  /** Runs one write inside the transaction. A dry run does all the work, then rolls back. */
-  private apply(spec: KindSpec, req: WriteRequest): WriteResult {
-    const result = this.applyUnchecked(spec, req);
-    if (req.dryRun && result.ok) throw new DryRunRollback(result);
+  /** A new revision whose config equals that of `to` (history is never rewritten). */
+  async rollback(to: number): Promise<{ revision: number } | KubeStatus> {
+    const target = this.configAtRevision(to);
+    if ("kind" in target) return target;
+    const wanted = configAt(this.sql, to);
+    const result = this.transaction((tx) => {
+      const current = this.currentObjects();
+      for (const key of current.keys()) if (!wanted.has(key)) this.removeKey(tx, key);
+      for (const [key, obj] of wanted) {
+        const now = current.get(key);
+        if (now && sameContent(now, obj)) continue;
+        const [resource, ns] = key.split("|");
+        const spec = KINDS.find((k) => `${k.group}/${k.plural}` === resource)!;
+        // An object that still exists is updated (its uid stays, its generation moves on);
+        // one deleted since is restored as it was.
+        const restored = now
+          ? stampUpdated(spec, now, obj, this.stamp(tx))!
+          : { ...obj, metadata: { ...obj.metadata, resourceVersion: String(tx.revision) } };
+        this.put(tx, spec, ns, restored, now ? "update" : "create");
+      }
+      return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Revision", metadata: { name: String(tx.revision) } } };
+    }, false);
+    if (!result.ok) return result.status;
+    await this.publish();
+    return { revision: Number(result.object.metadata.name) };
+  }
+
+  /**
+   * Runs `body` as one transaction and one revision. If it changed anything, the mesh is compiled
+   * inside the same transaction; a compile failure or a dry run rolls everything back.
+   */
+  private transaction(body: (tx: Transaction) => WriteResult, dryRun: boolean): WriteResult {
+    const tx: Transaction = { revision: currentRevision(this.sql) + 1, now: new Date(), changes: [] };
+    let next: Map<string, KubeObject> | undefined;
+    let findings: Finding[] = [];
+    let result: WriteResult;
+    try {
+      result = this.ctx.storage.transactionSync(() => {
+        const r = body(tx);
+        if (!r.ok || tx.changes.length === 0) return r;
+        logRevision(this.sql, tx.revision, tx.now, tx.changes);
+        next = this.applyChanges(tx.changes);
+        const config = meshConfig(next.values());
+        const registry = buildRegistry(config);
+        try {
+          recordSnapshot(this.sql, compile(config, registry, tx.revision));
+          findings = analyze(config, registry);
+        } catch (e) {
+          console.error("compile failed", e instanceof Error ? e.stack : e);
+          throw new Rollback({
+            ok: false,
+            status: status(422, "Invalid", `the configuration does not compile: ${e instanceof Error ? e.message : String(e)}`),
+          });
+        }
+        putSetting(this.sql, "findings", JSON.stringify(findings));
+        pruneHistory(this.sql, Number(this.env.MESH_REVISION_RETENTION ?? DEFAULT_RETENTION));
+        if (dryRun) throw new Rollback(r);
+        return r;
+      });
+    } catch (e) {
+      if (e instanceof Rollback) return e.result;
+      throw e;
+    }
+    if (next && !dryRun) this.objects = next;
     return result;
   }
 
-  private applyUnchecked(spec: KindSpec, req: WriteRequest): WriteResult {
+  private apply(spec: KindSpec, req: WriteRequest, tx: Transaction): WriteResult {
     const resource = `${req.group}/${req.plural}`;
     const ns = spec.namespaced ? req.namespace : "";
-    const now = new Date();
     if (spec.namespaced && req.op !== "delete" && !this.read(NAMESPACES, "", ns)) return fail(namespaceNotFound(ns));
 
     switch (req.op) {
       case "create":
-        return this.create(spec, ns, req.body, now);
+        return this.create(spec, ns, req.body, tx);
       case "replace": {
         const current = this.read(resource, ns, req.name);
         if (!current) return fail(notFound(spec, req.name));
@@ -109,13 +212,13 @@ export class ConfigStore extends DurableObject<Env> {
         if (sent !== undefined && sent !== current.metadata.resourceVersion) return fail(conflict(spec, req.name));
         if (req.body.metadata?.name !== undefined && req.body.metadata.name !== req.name)
           return fail(badRequest(`the name of the object (${req.body.metadata.name}) does not match the name on the URL (${req.name})`));
-        return this.update(spec, ns, current, req.body, now);
+        return this.update(spec, ns, current, req.body, tx);
       }
       case "patch": {
         const current = this.read(resource, ns, req.name);
         if (!current) {
           // Server-side apply creates what does not exist yet.
-          if (req.patchType === "apply") return this.create(spec, ns, withName(req.patch as KubeObject, req.name), now);
+          if (req.patchType === "apply") return this.create(spec, ns, withName(req.patch as KubeObject, req.name), tx);
           return fail(notFound(spec, req.name));
         }
         const patched = patchObject(current, req.patchType, req.patch);
@@ -124,7 +227,7 @@ export class ConfigStore extends DurableObject<Env> {
         // A patch may carry a resourceVersion as an optimistic lock (kubectl diff does).
         if (sent !== undefined && sent !== current.metadata.resourceVersion) return fail(conflict(spec, req.name));
         if (patched.object.metadata?.name !== req.name) return fail(badRequest("metadata.name cannot be changed by a patch"));
-        return this.update(spec, ns, current, patched.object, now);
+        return this.update(spec, ns, current, patched.object, tx);
       }
       case "delete": {
         const current = this.read(resource, ns, req.name);
@@ -135,16 +238,14 @@ export class ConfigStore extends DurableObject<Env> {
         if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) return fail(conflict(spec, req.name));
         if (spec.kind === "Namespace" && UNDELETABLE_NAMESPACES.has(req.name))
           return fail(status(403, "Forbidden", `namespaces "${req.name}" is forbidden: this namespace may not be deleted`));
-        const stamp = this.nextStamp(now);
-        this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, ns, req.name);
-        this.logRevision(stamp, "delete", resource, ns, req.name, null);
-        if (spec.kind === "Namespace") this.scheduleCascade(req.name, stamp.revision);
+        this.removeKey(tx, objectKey(resource, ns, req.name));
+        if (spec.kind === "Namespace") this.scheduleCascade(req.name, tx.revision);
         return { ok: true, code: 200, object: current };
       }
     }
   }
 
-  private create(spec: KindSpec, ns: string, body: KubeObject, now: Date): WriteResult {
+  private create(spec: KindSpec, ns: string, body: KubeObject, tx: Transaction): WriteResult {
     const resource = `${spec.group}/${spec.plural}`;
     const generated = body.metadata?.name ? body : withGeneratedName(body);
     const name = generated.metadata?.name;
@@ -156,21 +257,19 @@ export class ConfigStore extends DurableObject<Env> {
     const candidate = normalize(spec, generated, ns || undefined);
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
-    const stamp = this.nextStamp(now);
-    const created = stampCreated(spec, candidate, stamp);
-    this.commit(spec, ns, name, "create", created, stamp);
+    const created = stampCreated(spec, candidate, this.stamp(tx));
+    this.put(tx, spec, ns, created, "create");
     return { ok: true, code: 201, object: created };
   }
 
-  private update(spec: KindSpec, ns: string, current: KubeObject, next: KubeObject, now: Date): WriteResult {
+  private update(spec: KindSpec, ns: string, current: KubeObject, next: KubeObject, tx: Transaction): WriteResult {
     const name = current.metadata.name;
     const candidate = normalize(spec, withName(next, name), ns || undefined);
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
-    const stamp = this.nextStamp(now);
-    const updated = stampUpdated(spec, current, candidate, stamp);
+    const updated = stampUpdated(spec, current, candidate, this.stamp(tx));
     if (!updated) return { ok: true, code: 200, object: current };
-    this.commit(spec, ns, name, "update", updated, stamp);
+    this.put(tx, spec, ns, updated, "update");
     return { ok: true, code: 200, object: updated };
   }
 
@@ -183,37 +282,62 @@ export class ConfigStore extends DurableObject<Env> {
     return row ? (JSON.parse(row.body) as KubeObject) : undefined;
   }
 
-  private nextStamp(now: Date): Stamp {
-    return { revision: this.revision() + 1, now, uid: crypto.randomUUID() };
+  private stamp(tx: Transaction): Stamp {
+    return { revision: tx.revision, now: tx.now, uid: crypto.randomUUID() };
   }
 
-  private commit(spec: KindSpec, ns: string, name: string, op: "create" | "update", obj: KubeObject, stamp: Stamp): void {
+  private put(tx: Transaction, spec: KindSpec, ns: string, obj: KubeObject, op: "create" | "update"): void {
     const resource = `${spec.group}/${spec.plural}`;
-    const revision = stamp.revision;
-    const body = JSON.stringify(obj);
+    const name = obj.metadata.name;
     this.sql.exec(
       "INSERT INTO objects (resource, namespace, name, revision, body) VALUES (?, ?, ?, ?, ?) " +
         "ON CONFLICT (resource, namespace, name) DO UPDATE SET revision = excluded.revision, body = excluded.body",
       resource,
       ns,
       name,
-      revision,
-      body,
+      tx.revision,
+      JSON.stringify(obj),
     );
-    this.logRevision(stamp, op, resource, ns, name, body);
+    tx.changes.push({ resource, namespace: ns, name, op, body: obj });
   }
 
-  private logRevision(stamp: Stamp, op: string, resource: string, ns: string, name: string, body: string | null): void {
-    this.sql.exec(
-      "INSERT INTO revisions (revision, at, op, resource, namespace, name, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      stamp.revision,
-      stamp.now.toISOString(),
-      op,
-      resource,
-      ns,
-      name,
-      body,
-    );
+  private removeKey(tx: Transaction, key: string): void {
+    const [resource, ns, name] = key.split("|");
+    this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, ns, name);
+    tx.changes.push({ resource, namespace: ns, name, op: "delete", body: null });
+  }
+
+  private currentObjects(): Map<string, KubeObject> {
+    if (!this.objects) {
+      this.objects = new Map();
+      for (const r of this.sql.exec<{ resource: string; namespace: string; name: string; body: string }>("SELECT resource, namespace, name, body FROM objects"))
+        this.objects.set(objectKey(r.resource, r.namespace, r.name), JSON.parse(r.body) as KubeObject);
+    }
+    return this.objects;
+  }
+
+  /** The objects as they will be after `changes` (a copy: the live map changes only on commit). */
+  private applyChanges(changes: Change[]): Map<string, KubeObject> {
+    const next = new Map(this.currentObjects());
+    for (const c of changes) {
+      const key = objectKey(c.resource, c.namespace, c.name);
+      if (c.body) next.set(key, c.body);
+      else next.delete(key);
+    }
+    return next;
+  }
+
+  /** Objects come back with the analyzer's findings about them, as Istio writes status.validationMessages. */
+  private withFindings(obj: KubeObject): KubeObject {
+    const mine = this.findings().filter((f) => f.kind === obj.kind && f.name === obj.metadata.name && f.namespace === (obj.metadata.namespace ?? ""));
+    if (mine.length === 0) return obj;
+    const validationMessages = mine.map((f) => ({
+      type: { code: f.code },
+      level: f.level.toUpperCase(),
+      description: f.message,
+      documentationUrl: `https://istio.io/latest/docs/reference/config/analysis/${f.code.toLowerCase()}/`,
+    }));
+    return { ...obj, status: { ...((obj.status as object) ?? {}), validationMessages } };
   }
 
   private scheduleCascade(namespace: string, revision: number): void {
@@ -222,15 +346,15 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /**
-   * Publishes unpublished revisions; on failure retries from the alarm, so KV catches up.
+   * Publishes unpublished state to KV; on failure retries from the alarm, so KV catches up.
    * Publishes run one after another, so the `latest` pointer never moves backwards.
    */
   private publish(): Promise<void> {
     this.publishing = this.publishing.then(async () => {
       try {
-        await publishRevisions(this.sql, this.env.MESH_KV);
+        await publishPending(this.sql, this.env.MESH_KV);
       } catch (e) {
-        console.error("publishing revisions to KV failed; retrying from the alarm", e instanceof Error ? e.message : e);
+        console.error("publishing to KV failed; retrying from the alarm", e instanceof Error ? e.message : e);
         await this.ctx.storage.setAlarm(Date.now() + 1_000);
       }
     });
@@ -239,35 +363,23 @@ export class ConfigStore extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     const cascades = this.sql.exec<{ namespace: string; revision: number }>("SELECT namespace, revision FROM pending_cascades").toArray();
-    this.ctx.storage.transactionSync(() => {
-      const now = new Date();
-      for (const { namespace, revision } of cascades) {
-        // Only what existed when the namespace was deleted: a re-created namespace keeps its new objects.
-        const doomed = this.sql
-          .exec<{ resource: string; name: string }>(
-            "SELECT resource, name FROM objects WHERE namespace = ? AND revision <= ?",
-            namespace,
-            revision,
-          )
-          .toArray();
-        for (const { resource, name } of doomed) {
-          this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name);
-          this.logRevision(this.nextStamp(now), "delete", resource, namespace, name, null);
+    if (cascades.length > 0)
+      this.transaction((tx) => {
+        for (const { namespace, revision } of cascades) {
+          // Only what existed when the namespace was deleted: a re-created namespace keeps its new objects.
+          for (const [key, obj] of this.currentObjects()) {
+            const [, ns] = key.split("|");
+            if (ns === namespace && Number(obj.metadata.resourceVersion) <= revision) this.removeKey(tx, key);
+          }
         }
-      }
-      this.sql.exec("DELETE FROM pending_cascades");
-    });
+        this.sql.exec("DELETE FROM pending_cascades");
+        return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Namespace", metadata: { name: cascades[0].namespace } } };
+      }, false);
     await this.publish();
   }
 }
 
-class DryRunRollback extends Error {
-  constructor(readonly result: WriteResult) {
-    super("dry run");
-  }
-}
-
-function fail(s: WriteResult & { ok: false } extends { status: infer S } ? S : never): WriteResult {
+function fail(s: KubeStatus): WriteResult {
   return { ok: false, status: s };
 }
 
@@ -275,6 +387,12 @@ function kindFor(group: string, plural: string): KindSpec {
   const spec = KINDS.find((k) => k.group === group && k.plural === plural);
   if (!spec) throw new Error(`unknown resource ${group}/${plural}`);
   return spec;
+}
+
+function byKey(a: KubeObject, b: KubeObject): number {
+  const ka = `${a.apiVersion}/${a.kind}/${a.metadata.namespace ?? ""}/${a.metadata.name}`;
+  const kb = `${b.apiVersion}/${b.kind}/${b.metadata.namespace ?? ""}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function withName(obj: KubeObject, name: string): KubeObject {
@@ -288,9 +406,7 @@ function withGeneratedName(obj: KubeObject): KubeObject {
   return withName(obj, `${prefix}${suffix}`);
 }
 
-function patchObject(current: KubeObject, type: WriteRequest & { op: "patch" } extends { patchType: infer T } ? T : never, patch: unknown):
-  | { object: KubeObject }
-  | { error: string } {
+function patchObject(current: KubeObject, type: PatchType, patch: unknown): { object: KubeObject } | { error: string } {
   switch (type) {
     case "merge":
     case "strategic":

@@ -1,34 +1,29 @@
-// The read path's feed: each committed revision goes to KV under an immutable key
-// (`revision/<n>`), then the small `latest` pointer moves. Immutable keys are never stale in KV;
-// only the pointer is eventually consistent, and it only ever moves forward.
-const PUBLISHED = "published_revision";
+// Publishing to KV, the global read copy. Every key is immutable (written once, never changed):
+//   filter-config/<rev>/<ns>/<workload>   what the filters fetch
+//   snapshot/<rev>/<ns>/<workload>        the whole workload snapshot (xDS reads it)
+//   index/<rev>                           each workload's current revision + service account
+// then the `latest` pointer moves (informational: the read path asks the Durable Object for the
+// pointer through the Cache API, because a mutable KV key can read ~60 s stale at the edge).
+import { getSetting, putSetting } from "./tables.ts";
+import { workloadIndex, type WorkloadRow } from "./workload-state.ts";
+import { currentRevision } from "./history.ts";
 
-export type RevisionRecord = {
-  revision: number;
-  at: string;
-  op: string;
-  resource: string;
-  namespace: string;
-  name: string;
-};
+export const PUBLISHED = "published_revision";
 
-export async function publishRevisions(sql: SqlStorage, kv: KVNamespace): Promise<void> {
-  const published = Number(
-    sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", PUBLISHED).toArray()[0]?.value ?? "0",
+export function publishedRevision(sql: SqlStorage): number {
+  return Number(getSetting(sql, PUBLISHED) ?? "0");
+}
+
+export async function publishPending(sql: SqlStorage, kv: KVNamespace): Promise<void> {
+  const published = publishedRevision(sql);
+  const latest = currentRevision(sql);
+  if (latest <= published) return;
+  const rows = sql.exec<WorkloadRow>("SELECT * FROM workloads WHERE revision > ?", published).toArray();
+  await Promise.all(
+    rows.flatMap((r) => [kv.put(`filter-config/${r.revision}/${r.workload}`, r.filter_config), kv.put(`snapshot/${r.revision}/${r.workload}`, r.snapshot)]),
   );
-  const pending = sql
-    .exec<RevisionRecord>(
-      "SELECT revision, at, op, resource, namespace, name FROM revisions WHERE revision > ? ORDER BY revision",
-      published,
-    )
-    .toArray();
-  if (pending.length === 0) return;
-  for (const record of pending) await kv.put(`revision/${record.revision}`, JSON.stringify({ ...record }));
-  const latest = pending[pending.length - 1].revision;
+  await kv.put(`index/${latest}`, JSON.stringify(workloadIndex(sql, latest)));
   await kv.put("latest", JSON.stringify({ revision: latest }));
-  sql.exec(
-    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    PUBLISHED,
-    String(latest),
-  );
+  // Only forward: a slower, older publish never moves the mark back.
+  if (latest > publishedRevision(sql)) putSetting(sql, PUBLISHED, String(latest));
 }

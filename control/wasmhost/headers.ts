@@ -66,8 +66,8 @@ export class HeaderMap {
 
   /** Plain object; duplicate names joined with "," (how Envoy's attributes present them). */
   toObject(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of this.entries) out[k] = k in out ? `${out[k]},${v}` : v;
-    return out;
+    const joined = new Map<string, string>();
+    for (const [k, v] of this.entries) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
+    return Object.fromEntries(joined);
   }
 }

@@ -10,13 +10,13 @@ import type { HeaderOps, KeyMatch, Route, RouteMatch, StringMatch, WeightedClust
 import { outboundCluster } from "./clusters.ts";
 import { durationMs } from "./durations.ts";
 
-interface IstioStringMatch {
+export interface IstioStringMatch {
   exact?: string;
   prefix?: string;
   regex?: string;
 }
 
-interface IstioMatch {
+export interface IstioMatch {
   uri?: IstioStringMatch;
   method?: IstioStringMatch;
   authority?: IstioStringMatch;

@@ -1,0 +1,66 @@
+// The mesh's own admin endpoints under /mesh/v1: analysis findings, the revision history,
+// the config at a revision, the difference between two, and rollback.
+import { Hono, type Context } from "hono";
+import { formatText } from "../mesh/analyze/index.ts";
+import type { Env } from "../env.ts";
+import { diffConfigs } from "../store/revision-diff.ts";
+import { configStore } from "./resources.ts";
+import { badRequest, type KubeStatus } from "./status.ts";
+
+export const meshAdminApi = new Hono<{ Bindings: Env }>();
+
+type Ctx = Context<{ Bindings: Env }>;
+
+function isStatus(v: unknown): v is KubeStatus {
+  return typeof v === "object" && v !== null && (v as { kind?: string }).kind === "Status";
+}
+
+function revisionParam(c: Ctx, name: string): number | undefined {
+  const v = c.req.param(name);
+  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : undefined;
+}
+
+meshAdminApi.get("/mesh/v1/analyze", async (c) => {
+  const namespace = c.req.query("namespace") || undefined;
+  const findings = await configStore(c.env).findings(namespace);
+  if (c.req.query("format") === "text") return c.text(formatText(findings, namespace) + "\n");
+  return c.json({ items: findings });
+});
+
+meshAdminApi.get("/mesh/v1/revisions", async (c) => {
+  const limit = Number(c.req.query("limit") ?? "100");
+  const before = c.req.query("before") !== undefined ? Number(c.req.query("before")) : undefined;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return c.json(badRequest("limit: an integer from 1 to 1000"), 400);
+  if (before !== undefined && !Number.isInteger(before)) return c.json(badRequest("before: a revision number"), 400);
+  return c.json({ items: await configStore(c.env).revisions(limit, before) });
+});
+
+meshAdminApi.get("/mesh/v1/revisions/:revision", async (c) => {
+  const revision = revisionParam(c, "revision");
+  if (revision === undefined) return c.json(badRequest("revision: a number is required"), 400);
+  const config = await configStore(c.env).configAtRevision(revision);
+  return isStatus(config) ? c.json(config, config.code as 404) : c.json(config);
+});
+
+meshAdminApi.get("/mesh/v1/revisions/:from/diff/:to", async (c) => {
+  const from = revisionParam(c, "from");
+  const to = revisionParam(c, "to");
+  if (from === undefined || to === undefined) return c.json(badRequest("revisions must be numbers"), 400);
+  const store = configStore(c.env);
+  const [a, b] = await Promise.all([store.configAtRevision(from), store.configAtRevision(to)]);
+  if (isStatus(a)) return c.json(a, a.code as 404);
+  if (isStatus(b)) return c.json(b, b.code as 404);
+  return c.json({ from, to, changes: diffConfigs(a.items, b.items) });
+});
+
+meshAdminApi.post("/mesh/v1/rollback", async (c) => {
+  let body: { to?: unknown };
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json(badRequest('the body must be JSON: {"to": <revision>}'), 400);
+  }
+  if (typeof body?.to !== "number" || !Number.isInteger(body.to) || body.to < 1) return c.json(badRequest("to: a revision number is required"), 400);
+  const result = await configStore(c.env).rollback(body.to);
+  return isStatus(result) ? c.json(result, result.code as 404) : c.json(result);
+});

@@ -1,0 +1,45 @@
+// Workload tokens: short JWTs (HS256) bound to one namespace + service account, so a proxy can
+// read only its own config. The signing key is derived (HKDF) from the admin token, so
+// rotating the admin secret also revokes every workload token.
+import { jwtVerify, SignJWT } from "jose";
+
+const ISSUER = "edge-mesh";
+export const AUDIENCE = "edge-mesh";
+export const MAX_TTL_SECONDS = 30 * 24 * 3600;
+
+export interface WorkloadIdentity {
+  namespace: string;
+  serviceAccount: string;
+}
+
+async function signingKey(adminToken: string): Promise<Uint8Array> {
+  const ikm = await crypto.subtle.importKey("raw", new TextEncoder().encode(adminToken), "HKDF", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "HKDF", hash: "SHA-256", salt: new TextEncoder().encode(ISSUER), info: new TextEncoder().encode("workload-tokens/v1") },
+    ikm,
+    256,
+  );
+  return new Uint8Array(bits);
+}
+
+export async function issueWorkloadToken(adminToken: string, id: WorkloadIdentity, ttlSeconds: number): Promise<string> {
+  return new SignJWT({ ns: id.namespace, sa: id.serviceAccount })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(`system:serviceaccount:${id.namespace}:${id.serviceAccount}`)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(await signingKey(adminToken));
+}
+
+/** The identity a token carries, or undefined when it is not a valid, unexpired workload token. */
+export async function verifyWorkloadToken(adminToken: string, token: string): Promise<WorkloadIdentity | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, await signingKey(adminToken), { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] });
+    if (typeof payload.ns !== "string" || typeof payload.sa !== "string") return undefined;
+    return { namespace: payload.ns, serviceAccount: payload.sa };
+  } catch {
+    return undefined;
+  }
+}

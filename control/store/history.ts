@@ -1,0 +1,104 @@
+// The revision log: every committed write is a revision with one or more changes, each
+// carrying the object as it was after the change (null when deleted). The config at any
+// retained revision is replayable, which is what revisions, diff and rollback read.
+import type { KubeObject } from "../mesh/kinds/types.ts";
+import { objectKey } from "./tables.ts";
+
+export interface Change {
+  resource: string;
+  namespace: string;
+  name: string;
+  op: "create" | "update" | "delete";
+  /** The object after the change; null for a delete. */
+  body: KubeObject | null;
+}
+
+export interface RevisionSummary {
+  revision: number;
+  time: string;
+  changes: { verb: Change["op"]; kind: string; namespace: string; name: string }[];
+}
+
+export function currentRevision(sql: SqlStorage): number {
+  return sql.exec<{ r: number | null }>("SELECT MAX(revision) AS r FROM revisions").one().r ?? 0;
+}
+
+export function oldestRevision(sql: SqlStorage): number {
+  return sql.exec<{ r: number | null }>("SELECT MIN(revision) AS r FROM revisions").one().r ?? 0;
+}
+
+export function logRevision(sql: SqlStorage, revision: number, at: Date, changes: Change[]): void {
+  sql.exec("INSERT INTO revisions (revision, at) VALUES (?, ?)", revision, at.toISOString());
+  for (const c of changes)
+    sql.exec(
+      "INSERT INTO changes (revision, resource, namespace, name, op, body) VALUES (?, ?, ?, ?, ?, ?) " +
+        "ON CONFLICT (revision, resource, namespace, name) DO UPDATE SET op = excluded.op, body = excluded.body",
+      revision,
+      c.resource,
+      c.namespace,
+      c.name,
+      c.op,
+      c.body ? JSON.stringify(c.body) : null,
+    );
+}
+
+function kindOf(resource: string, body: string | null): string {
+  if (body) return (JSON.parse(body) as KubeObject).kind;
+  return resource.split("/")[1];
+}
+
+export function listRevisions(sql: SqlStorage, limit: number, before?: number): RevisionSummary[] {
+  const revs = sql
+    .exec<{ revision: number; at: string }>(
+      "SELECT revision, at FROM revisions WHERE revision < ? ORDER BY revision DESC LIMIT ?",
+      before ?? Number.MAX_SAFE_INTEGER,
+      limit,
+    )
+    .toArray();
+  return revs.map(({ revision, at }) => ({
+    revision,
+    time: at,
+    changes: sql
+      .exec<{ resource: string; namespace: string; name: string; op: Change["op"]; body: string | null }>(
+        "SELECT resource, namespace, name, op, body FROM changes WHERE revision = ? ORDER BY resource, namespace, name",
+        revision,
+      )
+      .toArray()
+      .map((c) => ({ verb: c.op, kind: kindOf(c.resource, c.body), namespace: c.namespace, name: c.name })),
+  }));
+}
+
+/** Every object as it was at `revision`, keyed by objectKey. */
+export function configAt(sql: SqlStorage, revision: number): Map<string, KubeObject> {
+  const rows = sql
+    .exec<{ resource: string; namespace: string; name: string; body: string | null }>(
+      `SELECT c.resource, c.namespace, c.name, c.body FROM changes c
+       JOIN (SELECT resource, namespace, name, MAX(revision) AS rev FROM changes WHERE revision <= ?
+             GROUP BY resource, namespace, name) last
+         ON c.resource = last.resource AND c.namespace = last.namespace AND c.name = last.name AND c.revision = last.rev`,
+      revision,
+    )
+    .toArray();
+  const out = new Map<string, KubeObject>();
+  for (const r of rows) if (r.body) out.set(objectKey(r.resource, r.namespace, r.name), JSON.parse(r.body) as KubeObject);
+  return out;
+}
+
+/**
+ * Keeps the newest `keep` revisions. Older changes go, except each object's last change at or
+ * before the horizon, which is the baseline every retained revision replays from.
+ */
+export function pruneHistory(sql: SqlStorage, keep: number): void {
+  const horizon = currentRevision(sql) - keep + 1;
+  if (horizon <= oldestRevision(sql)) return;
+  sql.exec(
+    `DELETE FROM changes WHERE revision < ? AND EXISTS (
+       SELECT 1 FROM changes newer WHERE newer.resource = changes.resource AND newer.namespace = changes.namespace
+         AND newer.name = changes.name AND newer.revision > changes.revision AND newer.revision <= ?)`,
+    horizon,
+    horizon,
+  );
+  // A baseline that says "deleted" replays to nothing: drop it too.
+  sql.exec("DELETE FROM changes WHERE revision < ? AND body IS NULL", horizon);
+  sql.exec("DELETE FROM revisions WHERE revision < ?", horizon);
+}

@@ -1,0 +1,32 @@
+// The ConfigStore's SQLite schema. One row per object; the history of every change; the
+// compiled state of every workload (what proxies are served); small settings.
+export const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS objects (
+    resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+    revision INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (resource, namespace, name));
+  CREATE TABLE IF NOT EXISTS revisions (revision INTEGER PRIMARY KEY, at TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS changes (
+    revision INTEGER NOT NULL, resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+    op TEXT NOT NULL, body TEXT,
+    PRIMARY KEY (revision, resource, namespace, name));
+  CREATE INDEX IF NOT EXISTS changes_by_object ON changes (resource, namespace, name, revision);
+  CREATE TABLE IF NOT EXISTS workloads (
+    workload TEXT PRIMARY KEY, revision INTEGER NOT NULL, service_account TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, snapshot TEXT NOT NULL, filter_config TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL);
+`;
+
+export function getSetting(sql: SqlStorage, key: string): string | undefined {
+  return sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", key).toArray()[0]?.value;
+}
+
+export function putSetting(sql: SqlStorage, key: string, value: string): void {
+  sql.exec("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+}
+
+/** `<group>/<plural>|<namespace>|<name>`: an object's identity across tables and maps. */
+export function objectKey(resource: string, namespace: string, name: string): string {
+  return `${resource}|${namespace}|${name}`;
+}

@@ -1,0 +1,31 @@
+// Wraps import implementations: an AbiMisuse becomes the WasmResult Envoy would return plus a
+// recorded violation; anything else (trap, proc_exit, host bug) propagates and kills the VM.
+import { AbiMisuse } from "./abi.ts";
+import type { VmCore } from "./vm.ts";
+
+// Import implementations take wasm numbers (i32 as number, i64 as bigint).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ImportFn = (...args: any[]) => number | void;
+
+export function guardImports(vm: VmCore, fns: Record<string, ImportFn>, misuseResult?: (m: AbiMisuse) => number): Record<string, ImportFn> {
+  const out: Record<string, ImportFn> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    out[name] = (...args: unknown[]) => {
+      try {
+        return fn(...args);
+      } catch (e) {
+        if (!(e instanceof AbiMisuse)) throw e;
+        const code = vm.violation(name, e);
+        return misuseResult ? misuseResult(e) : code;
+      }
+    };
+  }
+  return out;
+}
+
+/** An import the emulator does not model: Unimplemented, recorded as a violation. */
+export function unimplemented(what: string): ImportFn {
+  return () => {
+    throw new AbiMisuse(12, `${what} is not emulated by this host`);
+  };
+}

@@ -1,0 +1,53 @@
+// proxy_get_property / proxy_set_property. Lookup order for a stream: values the filter set,
+// the caller's per-stream tree, request.*/response.* derived from live headers, then the
+// host-wide tree (plugin_name, xds.node ...). The root context sees only the last.
+import { AbiMisuse, WasmResult } from "./abi.ts";
+import { type HostContext, StreamContext } from "./context.ts";
+import type { ImportFn } from "./guard.ts";
+import { derivedRequest, derivedResponse, lookupProperty, type PropertyValue, serializeProperty } from "./properties.ts";
+import type { HostEnv, VmCore } from "./vm.ts";
+
+/** Resolves an attribute for `ctx` (also used by callers, e.g. explain). */
+export function resolveProperty(ctx: HostContext, env: HostEnv, segments: string[]): PropertyValue | Uint8Array | undefined {
+  const set = ctx.setProperties.get(segments.join("\0"));
+  if (set) return set;
+  if (ctx instanceof StreamContext) {
+    const own = lookupProperty(ctx.properties, segments);
+    if (own !== undefined) return own;
+    if (segments[0] === "request") {
+      const v = lookupProperty({ request: derivedRequest(ctx.data.requestHeaders, ctx.protocol) }, segments);
+      if (v !== undefined) return v;
+    }
+    if (segments[0] === "response") {
+      const response = derivedResponse(ctx.data.responseHeaders);
+      const v = response && lookupProperty({ response }, segments);
+      if (v !== undefined) return v;
+    }
+  }
+  return lookupProperty(env.hostProperties, segments);
+}
+
+export function propertyImports(vm: VmCore, env: HostEnv): Record<string, ImportFn> {
+  return {
+    proxy_get_property(pathPtr: number, pathLen: number, rpPtr: number, rpSize: number): number {
+      const segments = vm.memory.readString(pathPtr, pathLen).split("\0");
+      const value = resolveProperty(vm.active, env, segments);
+      vm.active.record({ kind: "property-get", path: segments, found: value !== undefined });
+      if (value === undefined) {
+        if (segments.length === 1 && segments[0].includes(".")) {
+          throw new AbiMisuse(WasmResult.NotFound, `property "${segments[0]}" uses dots; Envoy wants NUL-separated segments (${segments[0].split(".").join("\\0")})`);
+        }
+        return WasmResult.NotFound;
+      }
+      vm.memory.returnBytes(serializeProperty(value, segments.join(".")), rpPtr, rpSize);
+      return WasmResult.Ok;
+    },
+    proxy_set_property(pathPtr: number, pathLen: number, valPtr: number, valLen: number): number {
+      const segments = vm.memory.readString(pathPtr, pathLen).split("\0");
+      const value = vm.memory.read(valPtr, valLen);
+      vm.active.setProperties.set(segments.join("\0"), value);
+      vm.active.record({ kind: "property-set", path: segments, value });
+      return WasmResult.Ok;
+    },
+  };
+}

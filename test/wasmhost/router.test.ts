@@ -1,0 +1,64 @@
+// Router skeleton: a client may never choose the upstream cluster.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ProxyWasmHost } from "../../control/wasmhost/index.ts";
+import { CONTROL_CLUSTER, filterModule, GET, pluginConfig } from "./support.ts";
+
+async function configuredRouter() {
+  const host = await ProxyWasmHost.load(filterModule("router"), {
+    pluginConfig: pluginConfig(),
+    clusters: [CONTROL_CLUSTER],
+    onHttpCall: () => ({ status: 200, headers: { etag: '"v1"' }, body: "{}" }),
+  });
+  await host.settle();
+  return host;
+}
+
+describe("router filter", () => {
+  it("strips every client-sent x-mesh-cluster and clears the route cache", async () => {
+    const host = await configuredRouter();
+    const s = host.newStream();
+    const r = s.requestHeaders([...Object.entries(GET), ["X-Mesh-Cluster", "outbound|9080|v2|reviews"], ["x-mesh-cluster", "second"], ["x-other", "1"]]);
+    assert.deepEqual(r, { action: "continue", code: 0 });
+    assert.equal(s.request.get("x-mesh-cluster"), undefined);
+    assert.equal(s.request.get("x-other"), "1");
+    assert.equal(s.request.get(":path"), "/reviews/1");
+    const edits = s.trace.filter((e) => e.kind === "header" || e.kind === "foreign-function");
+    assert.deepEqual(edits, [
+      { kind: "header", map: "request-headers", op: "remove", name: "x-mesh-cluster" },
+      { kind: "foreign-function", name: "clear_route_cache", result: 0 },
+    ]);
+    s.done();
+    assert.deepEqual(host.violations, []);
+  });
+
+  it("leaves requests without the header untouched (no route cache clearing)", async () => {
+    const host = await configuredRouter();
+    const s = host.newStream();
+    s.requestHeaders(GET);
+    assert.deepEqual(s.request.toObject(), GET);
+    assert.ok(!s.trace.some((e) => e.kind === "header" || e.kind === "foreign-function"));
+  });
+
+  it("strips the header even when it answers 503 for lack of config", async () => {
+    const host = await ProxyWasmHost.load(filterModule("router"), { pluginConfig: pluginConfig() });
+    const s = host.newStream();
+    const r = s.requestHeaders({ ...GET, "x-mesh-cluster": "evil" });
+    assert.equal(r.localReply?.status, 503);
+    assert.equal(s.request.get("x-mesh-cluster"), undefined);
+    // The local reply went through the filter's own response callback, as in Envoy.
+    assert.ok(s.trace.some((e) => e.kind === "callback" && e.name === "proxy_on_response_headers"));
+    assert.equal(s.response.get(":status"), "503");
+  });
+
+  it("the clear_route_cache foreign function reaches the host's implementation", async () => {
+    const cleared: number[] = [];
+    const host = await ProxyWasmHost.load(filterModule("router"), {
+      pluginConfig: pluginConfig({ failOpen: true }),
+      foreignFunctions: { clear_route_cache: (_args, ctx) => void cleared.push(ctx.id) },
+    });
+    const s = host.newStream();
+    s.requestHeaders({ ...GET, "x-mesh-cluster": "x" });
+    assert.deepEqual(cleared, [s.id]);
+  });
+});
