@@ -60,6 +60,7 @@ export class AbiViolationError extends Error {
 }
 
 const NO_SCOPE: CallScope = {};
+const MAX_LOGS = 1000;
 
 export class VmCore {
   exports: Record<string, unknown> = {};
@@ -143,7 +144,9 @@ export class VmCore {
     return misuse.code;
   }
 
+  /** Keeps the last MAX_LOGS entries (a long-lived host must not grow without bound). */
   log(level: LogLevelName, message: string, contextId: number, via: LogEntry["via"]): void {
+    if (this.logs.length >= MAX_LOGS) this.logs.splice(0, this.logs.length - MAX_LOGS + 1);
     this.logs.push({ level, message, contextId, via });
   }
 

@@ -19,7 +19,9 @@ export function logError(message: string): void {
 }
 
 /** `abort` replacement (asconfig "use": "abort=filter_abort"): log through proxy_log, then trap,
- * so the host sees a failed VM (Envoy: 503 wasm_fail_stream, or skip when fail_open). */
+ * so the host sees a failed VM (Envoy: 503 wasm_fail_stream, or skip when fail_open).
+ * asconfig.json copies the wasi-shim options instead of `extends`-ing them: asc merges `use`
+ * arrays with the parent's entries last, so the shim's abort=wasi_abort would always win. */
 // @ts-ignore: decorator
 @global export function filter_abort(
   message: string | null = null,

@@ -37,6 +37,12 @@ describe("noop filter", () => {
     // The noop module exports no log callback; exported ones run, absent ones are skipped.
     assert.deepEqual(callbacks, ["proxy_on_context_create", "proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_done", "proxy_on_delete"]);
     assert.throws(() => s.done(), /done\(\) called twice/);
+    host.close();
+    assert.deepEqual(
+      host.root.trace.flatMap((e) => (e.kind === "callback" ? [e.name] : [])),
+      ["proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_done", "proxy_on_delete"],
+      "root: created, started, configured; on shutdown done then delete",
+    );
     assert.throws(() => s.requestHeaders(GET), /after done/);
   });
 });

@@ -28,6 +28,10 @@ export interface CompileIndex {
   visibleServices(workload: Workload): { key: string; services: MeshService[] };
   /** Label keys some VirtualService matches with `sourceLabels`: the only labels that make two proxies' routes differ. */
   sourceLabelKeys: string[];
+  /** Does the VirtualService match on `sourceNamespace` (so its routes differ by client namespace)? */
+  matchesOnSourceNamespace(vs: KubeObject): boolean;
+  /** Services by namespace. */
+  servicesIn(namespace: string): MeshService[];
 }
 
 export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex {
@@ -45,10 +49,15 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   const vsByHost = new Map<string, KubeObject[]>();
   const vsWildcards: KubeObject[] = [];
   const labelKeys = new Set<string>();
+  const bySourceNamespace = new Set<KubeObject>();
   for (const vs of config.virtualServices) {
     if (!boundGateways(vs).includes("mesh")) continue;
-    const spec = specOf<VirtualServiceSpec & { http?: { match?: { sourceLabels?: Record<string, string> }[] }[] }>(vs);
-    for (const rule of spec.http ?? []) for (const m of rule.match ?? []) for (const k of Object.keys(m.sourceLabels ?? {})) labelKeys.add(k);
+    const spec = specOf<VirtualServiceSpec>(vs);
+    for (const rule of spec.http ?? [])
+      for (const m of rule.match ?? []) {
+        for (const k of Object.keys(m.sourceLabels ?? {})) labelKeys.add(k);
+        if (m.sourceNamespace !== undefined) bySourceNamespace.add(vs);
+      }
     for (const h of spec.hosts ?? []) {
       const host = resolveHost(h, vs.metadata.namespace ?? "default");
       if (host.startsWith("*")) vsWildcards.push(vs);
@@ -61,6 +70,9 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     for (const p of specOf<HTTPRouteSpec>(r).parentRefs ?? [])
       if (p.kind === "Service" && (p.group ?? "") === "")
         push(httpRoutesByService, `${p.name}.${p.namespace ?? r.metadata.namespace}.svc.cluster.local`, r);
+
+  const servicesByNamespace = new Map<string, MeshService[]>();
+  for (const s of registry.services) push(servicesByNamespace, s.namespace, s);
 
   const sidecars = config.sidecars;
   const visibleCache = new Map<string, MeshService[]>();
@@ -114,5 +126,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       return { key, services };
     },
     sourceLabelKeys: [...labelKeys].sort(),
+    matchesOnSourceNamespace: (vs) => bySourceNamespace.has(vs),
+    servicesIn: (namespace) => servicesByNamespace.get(namespace) ?? [],
   };
 }

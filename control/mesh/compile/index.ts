@@ -8,14 +8,14 @@ import { compileAuthorization, compileJwtRules } from "./authz.ts";
 import { inboundCluster } from "./clusters.ts";
 import { compileGateway } from "./gateway.ts";
 import { buildIndex, type CompileIndex } from "./index-config.ts";
-import { compileOutbound, type OutboundConfig } from "./outbound.ts";
+import { compileOutbound, OutboundMemo, type OutboundConfig } from "./outbound.ts";
 import { resolvePeerAuth } from "./peer-auth.ts";
 
 /** The ports a workload receives on: the target ports of the Services that select it. */
-function inboundPorts(workload: Workload, registry: Registry): InboundPort[] {
+function inboundPorts(workload: Workload, index: CompileIndex): InboundPort[] {
   const ports = new Map<number, InboundPort>();
-  for (const s of registry.services) {
-    if (s.kind !== "Service" || s.namespace !== workload.namespace || !selectorMatches(s.selector, workload.labels)) continue;
+  for (const s of index.servicesIn(workload.namespace)) {
+    if (s.kind !== "Service" || !selectorMatches(s.selector, workload.labels)) continue;
     for (const p of s.ports) {
       const target = typeof p.targetPort === "number" ? p.targetPort : workload.namedPorts[p.targetPort];
       if (target !== undefined && !ports.has(target)) ports.set(target, { port: target, cluster: inboundCluster(target), protocol: p.protocol });
@@ -38,13 +38,13 @@ function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, s
 }
 
 /** Sidecars whose outbound view is the same share one computed table. */
-function outboundFor(workload: Workload, index: CompileIndex, cache: Map<string, OutboundConfig>): OutboundConfig {
+function outboundFor(workload: Workload, index: CompileIndex, cache: Map<string, OutboundConfig>, memo: OutboundMemo): OutboundConfig {
   const { key: visibility, services } = index.visibleServices(workload);
   const labelKey = index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",");
   const key = `${visibility}|${labelKey}`;
   let outbound = cache.get(key);
   if (!outbound) {
-    outbound = compileOutbound(workload, services, index);
+    outbound = compileOutbound(workload, services, index, memo, labelKey);
     cache.set(key, outbound);
   }
   return outbound;
@@ -54,6 +54,7 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
   const index = buildIndex(config, registry);
   const namespaceLabels = namespaceLabelsOf(config);
   const outboundCache = new Map<string, OutboundConfig>();
+  const memo = new OutboundMemo();
   const workloads: Record<string, WorkloadSnapshot> = {};
   for (const w of registry.workloads) {
     const gateway = isGatewayProxy(w, config);
@@ -67,8 +68,8 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
       const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);
       workloads[workloadKey(w)] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
     } else {
-      const outbound = outboundFor(w, index, outboundCache);
-      workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, registry) };
+      const outbound = outboundFor(w, index, outboundCache, memo);
+      workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, index) };
     }
   }
   return { revision, workloads };

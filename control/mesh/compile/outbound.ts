@@ -1,7 +1,7 @@
 // A sidecar's outbound side: one virtual host per reachable service port, with the routes of
 // the VirtualServices and GAMMA HTTPRoutes that bind to the mesh, and the clusters they use.
-// Proxies in one namespace whose labels no `sourceLabels` distinguishes get the very same table
-// objects: computed once, shared (and fingerprinted once).
+// Everything a service contributes is computed once per compile and shared by every proxy that
+// sees it the same way (clusters by DestinationRule, routes by the client facts they depend on).
 import { specOf } from "../config.ts";
 import { serviceDomains } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
@@ -19,6 +19,23 @@ export interface OutboundConfig {
   clusters: ClusterSpec[];
 }
 
+/** Per-compile memo of what services contribute, keyed by everything the result depends on. */
+export class OutboundMemo {
+  private readonly clusters = new Map<string, ClusterSpec[]>();
+  private readonly routes = new Map<string, Route[]>();
+  private readonly domains = new Map<string, string[]>();
+
+  get<T>(map: "clusters" | "routes" | "domains", key: string, make: () => T): T {
+    const m = this[map] as unknown as Map<string, T>;
+    let v = m.get(key);
+    if (v === undefined) {
+      v = make();
+      m.set(key, v);
+    }
+    return v;
+  }
+}
+
 function defaultRoute(service: MeshService, port: number): Route {
   return {
     origin: { kind: "default", namespace: service.namespace, name: service.name, rule: 0 },
@@ -28,35 +45,45 @@ function defaultRoute(service: MeshService, port: number): Route {
 }
 
 /** GAMMA: a route in the service's namespace serves every client; one elsewhere only its own namespace. */
-function gammaRoutesFor(index: CompileIndex, service: MeshService, port: number, clientNamespace: string): Route[] {
-  const routes = (index.httpRoutesByService.get(service.hostname) ?? []).filter((r) => {
+function gammaRoutes(routes: KubeObject[], service: MeshService, port: number, clientNamespace: string): KubeObject[] {
+  return routes.filter((r) => {
     const ns = r.metadata.namespace;
     if (ns !== service.namespace && ns !== clientNamespace) return false;
     return (specOf<HTTPRouteSpec>(r).parentRefs ?? []).some((p) => p.kind === "Service" && (p.port === undefined || p.port === port));
   });
-  return routes.length ? orderByPrecedence(routes.flatMap(compileHttpRouteRules)) : [];
 }
 
-function virtualServiceRoutes(vss: KubeObject[], workload: Workload, service: MeshService, port: number, index: CompileIndex): Route[] {
-  const ctx: RouteContext = { workload, gateway: "mesh", port, defaultPort: (host, listenerPort) => index.defaultPort(host, listenerPort) };
-  return vss.flatMap((vs) => compileVirtualServiceRoutes(vs, ctx));
+function namesOf(objects: KubeObject[]): string {
+  return objects.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).join(",");
 }
 
-export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex): OutboundConfig {
+function routesFor(workload: Workload, service: MeshService, port: number, index: CompileIndex, memo: OutboundMemo, labelKey: string): Route[] {
+  const gamma = gammaRoutes(index.httpRoutesByService.get(service.hostname) ?? [], service, port, workload.namespace);
+  if (gamma.length) return memo.get("routes", `gamma|${service.hostname}|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
+  const vss = index.meshVirtualServices(service.hostname, workload.namespace);
+  if (!vss.length) return memo.get("routes", `default|${service.hostname}|${port}`, () => [defaultRoute(service, port)]);
+  // Routes depend on the client only through sourceNamespace and sourceLabels matches.
+  const clientKey = vss.some((vs) => index.matchesOnSourceNamespace(vs)) ? `${workload.namespace}|${labelKey}` : labelKey;
+  return memo.get("routes", `vs|${service.hostname}|${port}|${namesOf(vss)}|${clientKey}`, () => {
+    const ctx: RouteContext = { workload, gateway: "mesh", port, defaultPort: index.defaultPort };
+    return vss.flatMap((vs) => compileVirtualServiceRoutes(vs, ctx));
+  });
+}
+
+export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo, labelKey: string): OutboundConfig {
   const byPort = new Map<number, VirtualHost[]>();
   const clusters: ClusterSpec[] = [];
   for (const service of services) {
     const dr = findDestinationRule(index.destinationRulesFor(service.hostname), service.hostname, workload.namespace, service.namespace);
+    const sameNamespace = service.namespace === workload.namespace;
     for (const { port, protocol } of service.ports) {
-      clusters.push(...serviceClusters(service, port, dr));
+      clusters.push(...memo.get("clusters", `${service.hostname}|${port}|${dr?.origin ?? ""}`, () => serviceClusters(service, port, dr)));
       if (!isHttp(protocol)) continue;
-      const vss = index.meshVirtualServices(service.hostname, workload.namespace);
-      const gamma = gammaRoutesFor(index, service, port, workload.namespace);
-      const routes = gamma.length ? gamma : vss.length ? virtualServiceRoutes(vss, workload, service, port, index) : [defaultRoute(service, port)];
-      const vhost: VirtualHost = { name: `${service.hostname}:${port}`, domains: serviceDomains(service.hostname, port, workload.namespace), routes };
-      const list = byPort.get(port) ?? [];
-      list.push(vhost);
-      byPort.set(port, list);
+      const domains = memo.get("domains", `${service.hostname}|${port}|${sameNamespace}`, () => serviceDomains(service.hostname, port, workload.namespace));
+      const vhost: VirtualHost = { name: `${service.hostname}:${port}`, domains, routes: routesFor(workload, service, port, index, memo, labelKey) };
+      const list = byPort.get(port);
+      if (list) list.push(vhost);
+      else byPort.set(port, [vhost]);
     }
   }
   const ports: PortRoutes[] = [...byPort.entries()].sort(([a], [b]) => a - b).map(([port, virtualHosts]) => ({ port, virtualHosts }));
