@@ -6,6 +6,9 @@
 export {
   proxy_log,
   proxy_set_tick_period_milliseconds,
+  proxy_get_current_time_nanoseconds,
+  proxy_set_effective_context,
+  proxy_continue_stream,
   proxy_get_buffer_bytes,
   proxy_get_header_map_value,
   proxy_add_header_map_value,
@@ -30,6 +33,11 @@ export namespace Action {
   @inline export const Continue: i32 = 0;
   // @ts-ignore: decorator
   @inline export const StopIteration: i32 = 1;
+}
+
+export namespace StreamType {
+  // @ts-ignore: decorator
+  @inline export const Request: i32 = 0;
 }
 
 export namespace MapType {

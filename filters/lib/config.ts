@@ -7,15 +7,25 @@
 //    "pollMs": 5000, "failOpen": false}
 // Every pollMs (and once at configure time) the root does proxy_http_call GET path with
 // If-None-Match: <last ETag>. 200 + valid body that acceptConfig() takes -> swapped in with its
-// ETag; 304, other statuses, reset/timeout, bad JSON or a rejected body -> the last good config
-// stays. Until a first good config arrives every request gets a 503 local reply, unless failOpen
+// ETag; 304, other statuses, reset/timeout, bad JSON, a body that is not a FilterConfig
+// ({version, workload, router, authz}), an OLDER version than the current one, or a body the
+// filter's acceptConfig() rejects -> the last good config stays. Until a first good config arrives every request gets a 503 local reply, unless failOpen
 // (then the filter steps aside).
-import { Action, BufferType, MapType, proxy_get_buffer_bytes, proxy_http_call, proxy_set_tick_period_milliseconds, WasmResult } from "./abi";
+import {
+  Action,
+  BufferType,
+  MapType,
+  proxy_get_buffer_bytes,
+  proxy_get_current_time_nanoseconds,
+  proxy_http_call,
+  proxy_set_tick_period_milliseconds,
+  WasmResult,
+} from "./abi";
 import { Filter } from "./filter";
 import { getHeader, Pairs } from "./headers";
 import { JsonObject, JsonValue, parseJson } from "./json";
 import { logError, logInfo, logWarn } from "./log";
-import { OUT_PTR, OUT_SIZE, OUT_U32, takeOutBuffer, utf8 } from "./mem";
+import { OUT_PTR, OUT_SIZE, OUT_U32, OUT_U64, takeOutBuffer, utf8 } from "./mem";
 import { sendLocalReply } from "./reply";
 
 export class ChannelSettings {
@@ -90,10 +100,17 @@ export abstract class MeshFilter extends Filter {
   /** The last good config body and its ETag; null until the first one arrives. */
   configBody: string | null = null;
   configEtag: string = "";
+  /** FilterConfig.version of the current config (-1 before the first one). */
+  configVersion: f64 = -1;
+  /** Why acceptConfig() refused the last body (set by the subclass). */
+  rejection: string = "";
   private inFlight: bool = false;
   private token: u32 = 0;
+  private nextPollAt: f64 = 0;
+  private tickMs: u32 = 0;
 
-  /** Parse/validate a new config body. Return false to reject it (bad or older). */
+  /** Parse/validate a new config body (the envelope and version order are already checked).
+   * Return false, with a reason in `rejection`, to reject it and keep the last good one. */
   abstract acceptConfig(body: string, doc: JsonValue, etag: string): bool;
 
   onConfigure(size: u32): bool {
@@ -109,19 +126,28 @@ export abstract class MeshFilter extends Filter {
     const settings = parseChannelSettings(String.UTF8.decode(takeOutBuffer()));
     if (settings === null) return false;
     this.settings = settings;
-    proxy_set_tick_period_milliseconds(settings.pollMs);
+    this.setTickPeriod(settings.pollMs);
     this.poll();
     return true;
   }
 
+  /** Polls when the poll period has elapsed (a subclass may tick faster for its own timers). */
   onTick(): void {
-    this.poll();
+    if (nowMs() + <f64>(this.tickMs >> 1) >= this.nextPollAt) this.poll();
+  }
+
+  /** Sets the root's tick period (the host has one timer per root context). */
+  setTickPeriod(ms: u32): void {
+    if (ms == this.tickMs) return;
+    this.tickMs = ms;
+    proxy_set_tick_period_milliseconds(ms);
   }
 
   /** Starts one poll unless one is in flight. */
   poll(): void {
     if (this.inFlight) return;
     const s = this.settings;
+    this.nextPollAt = nowMs() + <f64>s.pollMs;
     const headers = new Pairs()
       .add(":method", "GET")
       .add(":path", s.path)
@@ -180,12 +206,18 @@ export abstract class MeshFilter extends Filter {
     }
     const etag = getHeader(MapType.HttpCallResponseHeaders, ETAG);
     const tag = etag === null ? "" : etag;
-    if (!this.acceptConfig(body, doc, tag)) {
-      logWarn("mesh config " + tag + " rejected; keeping " + this.describe());
+    const version = envelopeVersion(doc);
+    this.rejection = "";
+    if (version < 0) this.rejection = "not a FilterConfig (needs an integer version >= 0, a workload string and router/authz objects)";
+    else if (version < this.configVersion) this.rejection = "version " + version.toString() + " is older than the current " + this.configVersion.toString();
+    else if (!this.acceptConfig(body, doc, tag) && this.rejection.length == 0) this.rejection = "invalid";
+    if (this.rejection.length > 0) {
+      logWarn("mesh config " + tag + " rejected: " + this.rejection + "; keeping " + this.describe());
       return;
     }
     this.configBody = body;
     this.configEtag = tag;
+    this.configVersion = version;
     logInfo("mesh config applied, etag " + tag);
   }
 
@@ -201,6 +233,27 @@ export abstract class MeshFilter extends Filter {
   private describe(): string {
     return this.configBody === null ? "no config (none received yet)" : "config " + this.configEtag;
   }
+}
+
+/** FilterConfig.version when `doc` has the FilterConfig envelope, else -1. */
+function envelopeVersion(doc: JsonValue): f64 {
+  const o = doc.asObject();
+  if (o === null) return -1;
+  const v = o.get("version");
+  const w = o.get("workload");
+  const router = o.get("router");
+  const authz = o.get("authz");
+  if (v === null || w === null || router === null || authz === null) return -1;
+  const n = v.numberValue();
+  if (!v.isNumber() || !(n >= 0 && n <= 9007199254740991) || n != Math.floor(n)) return -1;
+  if (w.asString() === null || router.asObject() === null || authz.asObject() === null) return -1;
+  return n;
+}
+
+/** Host time in milliseconds (proxy_get_current_time_nanoseconds). */
+export function nowMs(): f64 {
+  proxy_get_current_time_nanoseconds(OUT_U64);
+  return <f64>load<u64>(OUT_U64) / 1e6;
 }
 
 /** The action for a request the gate did not let through. */

@@ -25,14 +25,22 @@ export function removeHeader(map: i32, name: ArrayBuffer): void {
 
 /** Sets `name` to exactly `value` (replaces all values; adds when absent). */
 export function setHeader(map: i32, name: ArrayBuffer, value: string): void {
-  const v = String.UTF8.encode(value);
+  setHeaderBytes(map, name, String.UTF8.encode(value));
+}
+
+/** setHeader with a pre-encoded value (config-time constants: no per-request encoding). */
+export function setHeaderBytes(map: i32, name: ArrayBuffer, v: ArrayBuffer): void {
   const rc = proxy_replace_header_map_value(map, changetype<usize>(name), name.byteLength, changetype<usize>(v), v.byteLength);
   if (rc != WasmResult.Ok) abort("proxy_replace_header_map_value failed: " + rc.toString());
 }
 
 /** Appends one more value of `name`. */
 export function addHeader(map: i32, name: ArrayBuffer, value: string): void {
-  const v = String.UTF8.encode(value);
+  addHeaderBytes(map, name, String.UTF8.encode(value));
+}
+
+/** addHeader with a pre-encoded value. */
+export function addHeaderBytes(map: i32, name: ArrayBuffer, v: ArrayBuffer): void {
   const rc = proxy_add_header_map_value(map, changetype<usize>(name), name.byteLength, changetype<usize>(v), v.byteLength);
   if (rc != WasmResult.Ok) abort("proxy_add_header_map_value failed: " + rc.toString());
 }

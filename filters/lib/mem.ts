@@ -5,6 +5,7 @@ import { __pin, __unpin } from "rt/itcms";
 export const OUT_PTR: usize = memory.data(4);
 export const OUT_SIZE: usize = memory.data(4);
 export const OUT_U32: usize = memory.data(4);
+export const OUT_U64: usize = memory.data(8, 8);
 
 const EMPTY = new ArrayBuffer(0);
 

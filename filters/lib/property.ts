@@ -17,6 +17,14 @@ export function getProperty(path: ArrayBuffer): ArrayBuffer | null {
   return takeOutBuffer();
 }
 
+/** The raw value, or null when the attribute is absent or the host cannot serialize it (a claim
+ * that is an object, say): a request-controlled attribute must never trap the filter. */
+export function tryGetProperty(path: ArrayBuffer): ArrayBuffer | null {
+  const rc = proxy_get_property(changetype<usize>(path), path.byteLength, OUT_PTR, OUT_SIZE);
+  if (rc != WasmResult.Ok) return null;
+  return takeOutBuffer();
+}
+
 /** String attribute (request.path, connection.uri_san_peer_certificate...); null when absent. */
 export function getPropertyString(path: ArrayBuffer): string | null {
   const value = getProperty(path);

@@ -7,9 +7,9 @@
 // which reviews-v2's `version: v2` satisfies); we report those.
 import { specOf } from "../config.ts";
 import type { Subset } from "../compile/destination-rules.ts";
-import { hostsIntersect, resolveHost } from "../hosts.ts";
+import { resolveHost } from "../hosts.ts";
 import { visibleFrom, type MeshService, type Registry } from "../registry/types.ts";
-import { labelsSelect, namespaceOf, serviceWorkloads, subjectOf, type AnalysisInput, type Finding } from "./finding.ts";
+import { labelsSelect, namespaceOf, servicesForHost, serviceWorkloads, subjectOf, type AnalysisInput, type Finding } from "./finding.ts";
 import { destinationRuleSubsetNotSelectPods, unknownDestinationRuleHost } from "./messages.ts";
 
 function subsetSelects(registry: Registry, service: MeshService, labels: Record<string, string> | undefined): boolean {
@@ -22,7 +22,7 @@ export function analyzeSubsets({ config, registry }: AnalysisInput): Finding[] {
   for (const dr of config.destinationRules) {
     const spec = specOf<{ host: string; subsets?: Subset[] }>(dr);
     const host = resolveHost(spec.host, namespaceOf(dr));
-    const services = registry.services.filter((s) => visibleFrom(s, namespaceOf(dr)) && hostsIntersect(s.hostname, host));
+    const services = servicesForHost(registry, host, true).filter((s) => visibleFrom(s, namespaceOf(dr)));
     if (services.length === 0) {
       out.push(unknownDestinationRuleHost(subjectOf(dr), spec.host, "spec.host"));
       continue;

@@ -1,8 +1,8 @@
 // What an analyzer reports, and the helpers every analyzer shares. A finding names the object
 // it is about the way istioctl does (`VirtualService default/reviews`); for a Namespace the
 // namespace is the Namespace's own name, as in Istio.
-import type { MeshConfig } from "../config.ts";
-import { hostMatches } from "../hosts.ts";
+import { specOf, type MeshConfig } from "../config.ts";
+import { hostMatches, hostsIntersect, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import { visibleFrom, type MeshService, type Registry, type Workload } from "../registry/types.ts";
 
@@ -68,12 +68,75 @@ export function labelsSelect(selector: Record<string, string> | undefined, label
  * wildcard ServiceEntry host that covers it. Hidden services (exportTo) are not found.
  */
 export function findService(registry: Registry, host: string, namespace: string): MeshService | undefined {
-  const visible = registry.services.filter((s) => visibleFrom(s, namespace));
-  return visible.find((s) => s.hostname === host) ?? visible.find((s) => hostMatches(s.hostname, host));
+  const { byHost, wildcards } = lookups(registry);
+  const visible = (s: MeshService) => visibleFrom(s, namespace);
+  return byHost.get(host)?.find(visible) ?? wildcards.find((s) => visible(s) && hostMatches(s.hostname, host));
 }
 
 /** The workloads behind a service: its selector, in its namespace (undefined selector: none). */
 export function serviceWorkloads(registry: Registry, service: MeshService): Workload[] {
   if (!service.selector) return [];
-  return registry.workloads.filter((w) => w.namespace === service.namespace && labelsSelect(service.selector, w.labels));
+  const memo = lookups(registry).workloadsByService;
+  let found = memo.get(service);
+  if (!found) {
+    found = (lookups(registry).workloadsByNamespace.get(service.namespace) ?? []).filter((w) => labelsSelect(service.selector, w.labels));
+    memo.set(service, found);
+  }
+  return found;
+}
+
+/** Services whose hostname a host pattern covers (or, with `intersect`, shares any host with). */
+export function servicesForHost(registry: Registry, pattern: string, intersect = false): MeshService[] {
+  const { byHost, wildcards } = lookups(registry);
+  if (pattern.startsWith("*")) return registry.services.filter((s) => (intersect ? hostsIntersect(s.hostname, pattern) : hostMatches(pattern, s.hostname)));
+  const exact = byHost.get(pattern) ?? [];
+  return intersect ? [...exact, ...wildcards.filter((s) => hostMatches(s.hostname, pattern))] : exact;
+}
+
+/** The workloads of one namespace. */
+export function workloadsIn(registry: Registry, namespace: string): Workload[] {
+  return lookups(registry).workloadsByNamespace.get(namespace) ?? [];
+}
+
+interface RegistryLookups {
+  byHost: Map<string, MeshService[]>;
+  wildcards: MeshService[];
+  workloadsByNamespace: Map<string, Workload[]>;
+  workloadsByService: Map<MeshService, Workload[]>;
+}
+
+// Built once per registry: analyzers look services and workloads up per reference, and a scan
+// per lookup would make analysis quadratic in the size of the mesh.
+const registryLookups = new WeakMap<Registry, RegistryLookups>();
+
+function lookups(registry: Registry): RegistryLookups {
+  let l = registryLookups.get(registry);
+  if (!l) {
+    l = { byHost: new Map(), wildcards: [], workloadsByNamespace: new Map(), workloadsByService: new Map() };
+    for (const s of registry.services) {
+      if (s.hostname.startsWith("*")) l.wildcards.push(s);
+      else l.byHost.set(s.hostname, [...(l.byHost.get(s.hostname) ?? []), s]);
+    }
+    for (const w of registry.workloads) l.workloadsByNamespace.set(w.namespace, [...(l.workloadsByNamespace.get(w.namespace) ?? []), w]);
+    registryLookups.set(registry, l);
+  }
+  return l;
+}
+
+// DestinationRules by resolved host (plus the wildcard ones), built once per config.
+const ruleLookups = new WeakMap<MeshConfig, { byHost: Map<string, KubeObject[]>; wildcards: KubeObject[] }>();
+
+/** The DestinationRules that may apply to a host: those naming it exactly, and every wildcard rule. */
+export function destinationRulesFor(config: MeshConfig, host: string): KubeObject[] {
+  let l = ruleLookups.get(config);
+  if (!l) {
+    l = { byHost: new Map(), wildcards: [] };
+    for (const dr of config.destinationRules) {
+      const h = resolveHost(specOf<{ host: string }>(dr).host, dr.metadata.namespace ?? "default");
+      if (h.startsWith("*")) l.wildcards.push(dr);
+      else l.byHost.set(h, [...(l.byHost.get(h) ?? []), dr]);
+    }
+    ruleLookups.set(config, l);
+  }
+  return [...(l.byHost.get(host) ?? []), ...l.wildcards];
 }

@@ -10,7 +10,7 @@ import { resolvePeerAuth } from "../compile/peer-auth.ts";
 import { hostMatches, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import type { ServicePort, Workload } from "../registry/types.ts";
-import { labelsSelect, namespaceOf, serviceWorkloads, subjectOf, type AnalysisInput, type Finding } from "./finding.ts";
+import { labelsSelect, namespaceOf, serviceWorkloads, subjectOf, type AnalysisInput, type Finding, destinationRulesFor, servicesForHost } from "./finding.ts";
 import { mtlsPolicyConflict } from "./messages.ts";
 
 type TlsPolicy = TrafficPolicy & { tls?: { mode?: string } };
@@ -65,9 +65,8 @@ export function analyzeMtlsConflicts(input: AnalysisInput): Finding[] {
     const ns = namespaceOf(dr);
     const origin = `${ns}/${dr.metadata.name}`;
     const host = resolveHost(spec.host, ns);
-    for (const service of registry.services) {
-      if (!hostMatches(host, service.hostname)) continue;
-      if (findDestinationRule(config.destinationRules, service.hostname, ns, service.namespace)?.origin !== origin) continue;
+    for (const service of servicesForHost(registry, host)) {
+      if (findDestinationRule(destinationRulesFor(config, service.hostname), service.hostname, ns, service.namespace)?.origin !== origin) continue;
       const workloads = serviceWorkloads(registry, service).filter((w) => w.kind !== "Gateway");
       const clusters: (number | undefined)[] = [undefined, ...(spec.subsets ?? []).map((_, i) => i)];
       for (const port of service.ports)

@@ -8,8 +8,8 @@
 // Policies that use targetRef(s) are not checked here.
 import { ROOT_NAMESPACE, specOf } from "../config.ts";
 import type { KubeObject } from "../kinds/types.ts";
-import type { Workload } from "../registry/types.ts";
-import { labelsSelect, namespaceOf, selectorString, subjectOf, type AnalysisInput, type Finding } from "./finding.ts";
+import type { Registry } from "../registry/types.ts";
+import { labelsSelect, namespaceOf, selectorString, subjectOf, workloadsIn, type AnalysisInput, type Finding } from "./finding.ts";
 import { noMatchingWorkloadsFound } from "./messages.ts";
 
 interface SelectingPolicy {
@@ -18,7 +18,8 @@ interface SelectingPolicy {
   targetRefs?: unknown[];
 }
 
-function check(policy: KubeObject, workloads: Workload[]): Finding | undefined {
+function check(policy: KubeObject, registry: Registry): Finding | undefined {
+  const workloads = registry.workloads;
   const spec = specOf<SelectingPolicy>(policy);
   if (spec.targetRef || spec.targetRefs?.length) return undefined;
   const ns = namespaceOf(policy);
@@ -27,7 +28,7 @@ function check(policy: KubeObject, workloads: Workload[]): Finding | undefined {
     if (!spec.selector || workloads.some((w) => labelsSelect(labels, w.labels))) return undefined;
     return noMatchingWorkloadsFound(subjectOf(policy), selectorString(labels), "spec.selector");
   }
-  const local = workloads.filter((w) => w.namespace === ns);
+  const local = workloadsIn(registry, ns);
   if (!spec.selector) return local.length ? undefined : noMatchingWorkloadsFound(subjectOf(policy), "");
   if (local.some((w) => labelsSelect(labels, w.labels))) return undefined;
   return noMatchingWorkloadsFound(subjectOf(policy), selectorString(labels), "spec.selector");
@@ -35,5 +36,5 @@ function check(policy: KubeObject, workloads: Workload[]): Finding | undefined {
 
 export function analyzePolicySelectors({ config, registry }: AnalysisInput): Finding[] {
   const policies = [...config.authorizationPolicies, ...config.peerAuthentications, ...config.requestAuthentications];
-  return policies.flatMap((p) => check(p, registry.workloads) ?? []);
+  return policies.flatMap((p) => check(p, registry) ?? []);
 }

@@ -5,7 +5,7 @@
 // (standing for its clients), then the service's, then the root namespace.
 import { findDestinationRule } from "../compile/destination-rules.ts";
 import { CLUSTER_DOMAIN, resolveHost } from "../hosts.ts";
-import { findService, namespaceOf, subjectOf, type AnalysisInput, type Finding } from "./finding.ts";
+import { findService, namespaceOf, subjectOf, type AnalysisInput, type Finding, destinationRulesFor } from "./finding.ts";
 import { referencedResourceNotFound } from "./messages.ts";
 import { routeDestinations } from "./vs-destinations.ts";
 
@@ -23,7 +23,7 @@ export function analyzeDestinationSubsets({ config, registry }: AnalysisInput): 
       if (!d.subset) continue;
       const host = resolveHost(d.host, namespace);
       const serviceNamespace = findService(registry, host, namespace)?.namespace ?? kubernetesNamespace(host) ?? namespace;
-      const rule = findDestinationRule(config.destinationRules, host, namespace, serviceNamespace);
+      const rule = findDestinationRule(destinationRulesFor(config, host), host, namespace, serviceNamespace);
       if (rule?.spec.subsets?.some((s) => s.name === d.subset)) continue;
       const reftype = mirror ? "mirror+subset in destinationrule" : "host+subset in destinationrule";
       out.push(referencedResourceNotFound(subjectOf(vs), reftype, `${d.host}+${d.subset}`, `${path}.subset`));

@@ -6,7 +6,7 @@
 // Service, so a Gateway on it is not port-checked unless the user applies that Service.
 import { specOf } from "../config.ts";
 import type { Registry } from "../registry/types.ts";
-import { labelsSelect, selectorString, subjectOf, type AnalysisInput, type Finding } from "./finding.ts";
+import { labelsSelect, selectorString, subjectOf, workloadsIn, type AnalysisInput, type Finding } from "./finding.ts";
 import { gatewayPortNotDefinedOnService, referencedResourceNotFound } from "./messages.ts";
 
 function sidecarSelectors({ config, registry }: AnalysisInput): Finding[] {
@@ -14,7 +14,7 @@ function sidecarSelectors({ config, registry }: AnalysisInput): Finding[] {
     const labels = specOf<{ workloadSelector?: { labels?: Record<string, string> } }>(sc).workloadSelector?.labels;
     if (!labels || Object.keys(labels).length === 0) return [];
     const ns = sc.metadata.namespace;
-    if (registry.workloads.some((w) => w.namespace === ns && labelsSelect(labels, w.labels))) return [];
+    if (workloadsIn(registry, ns ?? "").some((w) => labelsSelect(labels, w.labels))) return [];
     return [referencedResourceNotFound(subjectOf(sc), "selector", selectorString(labels), "spec.workloadSelector.labels")];
   });
 }

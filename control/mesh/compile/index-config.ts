@@ -30,8 +30,14 @@ export interface CompileIndex {
   sourceLabelKeys: string[];
   /** Does the VirtualService match on `sourceNamespace` (so its routes differ by client namespace)? */
   matchesOnSourceNamespace(vs: KubeObject): boolean;
-  /** Services by namespace. */
-  servicesIn(namespace: string): MeshService[];
+  /** The Services (not ServiceEntries) in the workload's namespace whose selector picks it. */
+  servicesSelecting(workload: Workload): MeshService[];
+  /**
+   * The client namespaces that see this service differently from the rest (their own
+   * DestinationRule or consumer HTTPRoute), or "all" when the view depends on the client's
+   * namespace throughout (restricted exportTo, sourceNamespace matches).
+   */
+  viewDependence(service: MeshService): "all" | Set<string>;
 }
 
 export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex {
@@ -71,8 +77,12 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       if (p.kind === "Service" && (p.group ?? "") === "")
         push(httpRoutesByService, `${p.name}.${p.namespace ?? r.metadata.namespace}.svc.cluster.local`, r);
 
-  const servicesByNamespace = new Map<string, MeshService[]>();
-  for (const s of registry.services) push(servicesByNamespace, s.namespace, s);
+  // Services by `<namespace>|<one selector label>`: a workload only checks services keyed by its own labels.
+  const servicesByLabel = new Map<string, MeshService[]>();
+  for (const s of registry.services) {
+    const first = s.kind === "Service" && s.selector && Object.entries(s.selector)[0];
+    if (first) push(servicesByLabel, `${s.namespace}|${first[0]}=${first[1]}`, s);
+  }
 
   const sidecars = config.sidecars;
   const visibleCache = new Map<string, MeshService[]>();
@@ -125,8 +135,25 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       }
       return { key, services };
     },
+    viewDependence(service) {
+      const vss = [...(vsByHost.get(service.hostname) ?? []), ...vsWildcards];
+      if (vss.some((vs) => bySourceNamespace.has(vs) || (specOf<VirtualServiceSpec>(vs).exportTo ?? ["*"]).some((e) => e !== "*")))
+        return "all";
+      const namespaces = new Set<string>();
+      for (const dr of [...(drByHost.get(service.hostname) ?? []), ...drWildcards])
+        if (dr.metadata.namespace !== service.namespace && hostMatches(resolveHost(specOf<{ host: string }>(dr).host, dr.metadata.namespace ?? ""), service.hostname))
+          namespaces.add(dr.metadata.namespace ?? "");
+      for (const r of httpRoutesByService.get(service.hostname) ?? []) if (r.metadata.namespace !== service.namespace) namespaces.add(r.metadata.namespace ?? "");
+      return namespaces;
+    },
     sourceLabelKeys: [...labelKeys].sort(),
     matchesOnSourceNamespace: (vs) => bySourceNamespace.has(vs),
-    servicesIn: (namespace) => servicesByNamespace.get(namespace) ?? [],
+    servicesSelecting(workload) {
+      const found = new Set<MeshService>();
+      for (const [k, v] of Object.entries(workload.labels))
+        for (const s of servicesByLabel.get(`${workload.namespace}|${k}=${v}`) ?? []) if (selectorMatches(s.selector, workload.labels)) found.add(s);
+      // In registry order (by hostname), so output does not depend on label order.
+      return [...found].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+    },
   };
 }

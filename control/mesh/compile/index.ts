@@ -1,6 +1,7 @@
 // compile(config, registry) → Snapshot: the pure function at the heart of the mesh. No I/O,
 // deterministic output (same input, same JSON), one WorkloadSnapshot per proxy.
-import type { MeshConfig } from "../config.ts";
+import { ROOT_NAMESPACE, type MeshConfig } from "../config.ts";
+import type { KubeObject } from "../kinds/types.ts";
 import type { Registry, Workload } from "../registry/types.ts";
 import { selectorMatches, workloadKey } from "../registry/types.ts";
 import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
@@ -14,8 +15,7 @@ import { resolvePeerAuth } from "./peer-auth.ts";
 /** The ports a workload receives on: the target ports of the Services that select it. */
 function inboundPorts(workload: Workload, index: CompileIndex): InboundPort[] {
   const ports = new Map<number, InboundPort>();
-  for (const s of index.servicesIn(workload.namespace)) {
-    if (s.kind !== "Service" || !selectorMatches(s.selector, workload.labels)) continue;
+  for (const s of index.servicesSelecting(workload)) {
     for (const p of s.ports) {
       const target = typeof p.targetPort === "number" ? p.targetPort : workload.namedPorts[p.targetPort];
       if (target !== undefined && !ports.has(target)) ports.set(target, { port: target, cluster: inboundCluster(target), protocol: p.protocol });
@@ -30,6 +30,26 @@ function isGatewayProxy(workload: Workload, config: MeshConfig): boolean {
     const selector = (gw.spec as { selector?: Record<string, string> } | undefined)?.selector;
     return !!selector && Object.keys(selector).length > 0 && selectorMatches(selector, workload.labels);
   });
+}
+
+type ScopedPolicies = Pick<MeshConfig, "peerAuthentications" | "authorizationPolicies" | "requestAuthentications">;
+
+/** The policies that can apply in a namespace: its own and the root namespace's (oldest first, as given). */
+function policiesByNamespace(config: MeshConfig): (namespace: string) => ScopedPolicies {
+  const cache = new Map<string, ScopedPolicies>();
+  return (namespace) => {
+    let scoped = cache.get(namespace);
+    if (!scoped) {
+      const inScope = (list: KubeObject[]) => list.filter((p) => p.metadata.namespace === namespace || p.metadata.namespace === ROOT_NAMESPACE);
+      scoped = {
+        peerAuthentications: inScope(config.peerAuthentications),
+        authorizationPolicies: inScope(config.authorizationPolicies),
+        requestAuthentications: inScope(config.requestAuthentications),
+      };
+      cache.set(namespace, scoped);
+    }
+    return scoped;
+  };
 }
 
 function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, string> {
@@ -55,13 +75,15 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
   const namespaceLabels = namespaceLabelsOf(config);
   const outboundCache = new Map<string, OutboundConfig>();
   const memo = new OutboundMemo();
+  const scoped = policiesByNamespace(config);
   const workloads: Record<string, WorkloadSnapshot> = {};
   for (const w of registry.workloads) {
     const gateway = isGatewayProxy(w, config);
+    const policies = scoped(w.namespace);
     const authz = {
-      mtls: resolvePeerAuth(config.peerAuthentications, w, registry),
-      policies: compileAuthorization(config.authorizationPolicies, w, registry),
-      jwt: compileJwtRules(config.requestAuthentications, w, registry),
+      mtls: resolvePeerAuth(policies.peerAuthentications, w, registry),
+      policies: compileAuthorization(policies.authorizationPolicies, w, registry),
+      jwt: compileJwtRules(policies.requestAuthentications, w, registry),
     };
     const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
     if (gateway) {

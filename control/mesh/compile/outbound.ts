@@ -24,6 +24,8 @@ export class OutboundMemo {
   private readonly clusters = new Map<string, ClusterSpec[]>();
   private readonly routes = new Map<string, Route[]>();
   private readonly domains = new Map<string, string[]>();
+  /** Per service: how its view depends on the client, and its views by `<port>|<view>|<labels>`. */
+  readonly services = new Map<MeshService, { dependence: "all" | Set<string>; views: Map<string, ServicePortView> }>();
 
   get<T>(map: "clusters" | "routes" | "domains", key: string, make: () => T): T {
     const m = this[map] as unknown as Map<string, T>;
@@ -70,20 +72,45 @@ function routesFor(workload: Workload, service: MeshService, port: number, index
   });
 }
 
+/** What one service port contributes to the proxies of one view: its clusters and (HTTP) virtual host. */
+interface ServicePortView {
+  clusters: ClusterSpec[];
+  vhost?: VirtualHost;
+}
+
+function servicePortView(workload: Workload, service: MeshService, port: number, protocol: string, index: CompileIndex, memo: OutboundMemo, labelKey: string): ServicePortView {
+  const dr = findDestinationRule(index.destinationRulesFor(service.hostname), service.hostname, workload.namespace, service.namespace);
+  const clusters = memo.get("clusters", `${service.hostname}|${port}|${dr?.origin ?? ""}`, () => serviceClusters(service, port, dr));
+  if (!isHttp(protocol)) return { clusters };
+  const sameNamespace = service.namespace === workload.namespace;
+  const domains = memo.get("domains", `${service.hostname}|${port}|${sameNamespace}`, () => serviceDomains(service.hostname, port, workload.namespace));
+  return { clusters, vhost: { name: `${service.hostname}:${port}`, domains, routes: routesFor(workload, service, port, index, memo, labelKey) } };
+}
+
 export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo, labelKey: string): OutboundConfig {
   const byPort = new Map<number, VirtualHost[]>();
   const clusters: ClusterSpec[] = [];
   for (const service of services) {
-    const dr = findDestinationRule(index.destinationRulesFor(service.hostname), service.hostname, workload.namespace, service.namespace);
-    const sameNamespace = service.namespace === workload.namespace;
+    // Most proxies see a service the same way: share that view, unless this namespace is special.
+    let known = memo.services.get(service);
+    if (!known) {
+      known = { dependence: index.viewDependence(service), views: new Map() };
+      memo.services.set(service, known);
+    }
+    const special = known.dependence === "all" || known.dependence.has(workload.namespace);
+    const viewKey = special ? workload.namespace : service.namespace === workload.namespace ? "own" : "*";
     for (const { port, protocol } of service.ports) {
-      clusters.push(...memo.get("clusters", `${service.hostname}|${port}|${dr?.origin ?? ""}`, () => serviceClusters(service, port, dr)));
-      if (!isHttp(protocol)) continue;
-      const domains = memo.get("domains", `${service.hostname}|${port}|${sameNamespace}`, () => serviceDomains(service.hostname, port, workload.namespace));
-      const vhost: VirtualHost = { name: `${service.hostname}:${port}`, domains, routes: routesFor(workload, service, port, index, memo, labelKey) };
+      const key = labelKey ? `${port}|${viewKey}|${labelKey}` : viewKey === "*" ? String(port) : `${port}|${viewKey}`;
+      let view = known.views.get(key);
+      if (!view) {
+        view = servicePortView(workload, service, port, protocol, index, memo, labelKey);
+        known.views.set(key, view);
+      }
+      for (const c of view.clusters) clusters.push(c);
+      if (!view.vhost) continue;
       const list = byPort.get(port);
-      if (list) list.push(vhost);
-      else byPort.set(port, [vhost]);
+      if (list) list.push(view.vhost);
+      else byPort.set(port, [view.vhost]);
     }
   }
   const ports: PortRoutes[] = [...byPort.entries()].sort(([a], [b]) => a - b).map(([port, virtualHosts]) => ({ port, virtualHosts }));
