@@ -42,7 +42,7 @@ kubeApi.get("/version", (c) =>
 );
 
 function discovery(core: boolean) {
-  return (c: import("hono").Context<{ Bindings: Env }>) => {
+  return (c: Ctx) => {
     if (wantsAggregated(c.req.header("accept"))) {
       return c.body(JSON.stringify(aggregatedDiscovery(core)), 200, { "content-type": AGGREGATED_DISCOVERY_TYPE });
     }
@@ -51,29 +51,27 @@ function discovery(core: boolean) {
 }
 kubeApi.get("/api", discovery(true));
 kubeApi.get("/apis", discovery(false));
-kubeApi.get("/api/:version", (c) => {
-  const doc = resourceList("", c.req.param("version"));
-  return doc ? c.json(doc) : c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
-});
-kubeApi.get("/apis/:group/:version", (c) => {
-  const doc = resourceList(c.req.param("group"), c.req.param("version"));
-  return doc ? c.json(doc) : c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
-});
+type Ctx = import("hono").Context<{ Bindings: Env }>;
 
+/** Serves a per-group/version document; the core group is "" (`/api/v1`, `/openapi/v3/api/v1`). */
+function perGroupVersion(build: (group: string, version: string) => object | undefined, missing: string) {
+  return (c: Ctx) => {
+    const doc = build(c.req.param("group") ?? "", c.req.param("version")!);
+    return doc ? c.json(doc) : c.json(status(404, "NotFound", missing), 404);
+  };
+}
+const discoveryDoc = perGroupVersion(resourceList, "the server could not find the requested resource");
+const openApiDoc = perGroupVersion(openApiGroupVersion, "no OpenAPI document for this group/version");
+kubeApi.get("/api/:version", discoveryDoc);
+kubeApi.get("/apis/:group/:version", discoveryDoc);
 kubeApi.get("/openapi/v3", (c) => c.json(openApiRoot()));
-kubeApi.get("/openapi/v3/api/:version", (c) => {
-  const doc = openApiGroupVersion("", c.req.param("version"));
-  return doc ? c.json(doc) : c.json(status(404, "NotFound", "no OpenAPI document for this group/version"), 404);
-});
-kubeApi.get("/openapi/v3/apis/:group/:version", (c) => {
-  const doc = openApiGroupVersion(c.req.param("group"), c.req.param("version"));
-  return doc ? c.json(doc) : c.json(status(404, "NotFound", "no OpenAPI document for this group/version"), 404);
-});
+kubeApi.get("/openapi/v3/api/:version", openApiDoc);
+kubeApi.get("/openapi/v3/apis/:group/:version", openApiDoc);
 
 kubeApi.all("/api/*", (c) => resource(c));
 kubeApi.all("/apis/*", (c) => resource(c));
 
-function resource(c: import("hono").Context<{ Bindings: Env }>) {
+function resource(c: Ctx) {
   const parsed = parseResourcePath(c.req.path);
   if (!parsed) return c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
   if (!parsed.ok) return c.json(status(404, parsed.reason, parsed.message), 404);
