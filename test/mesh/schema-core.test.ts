@@ -1,63 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { parseAllDocuments } from "yaml";
-import {
-  configMapSchema,
-  deploymentSchema,
-  namespaceSchema,
-  serviceAccountSchema,
-  serviceSchema,
-} from "../../control/mesh/schema/core.ts";
-import { validateObject } from "../../control/mesh/validate.ts";
-import type { FieldError, KindSpec } from "../../control/mesh/kinds/types.ts";
+import { assertAllValid as assertValidDocs, errorsOf, expectError, inGroups, sampleFiles } from "./schema-support.ts";
 
-const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url);
-
-const KINDS: Record<string, KindSpec> = {
-  Namespace: { group: "", kind: "Namespace", schema: namespaceSchema },
-  Service: { group: "", kind: "Service", schema: serviceSchema },
-  ServiceAccount: { group: "", kind: "ServiceAccount", schema: serviceAccountSchema },
-  ConfigMap: { group: "", kind: "ConfigMap", schema: configMapSchema },
-  Deployment: { group: "apps", kind: "Deployment", schema: deploymentSchema },
-} as unknown as Record<string, KindSpec>;
-const API_VERSION: Record<string, string> = {
-  Namespace: "v1",
-  Service: "v1",
-  ServiceAccount: "v1",
-  ConfigMap: "v1",
-  Deployment: "apps/v1",
-};
-
-type Doc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } };
-
-function load(rel: string): Doc[] {
-  return parseAllDocuments(readFileSync(new URL(rel, SAMPLES), "utf8"))
-    .map((d) => d.toJS() as Doc | null)
-    .filter((d): d is Doc => d !== null && typeof d === "object");
-}
-
-function validate(doc: Doc): FieldError[] {
-  return validateObject(KINDS[doc.kind], doc);
-}
-
-function yamlFilesUnder(dir: string): string[] {
-  return readdirSync(new URL(dir, SAMPLES), { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => dir + f);
-}
-
-function assertAllValid(list: string[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const f of list)
-    for (const doc of load(f)) {
-      if (!(doc.kind in KINDS) || doc.apiVersion !== API_VERSION[doc.kind]) continue;
-      assert.deepEqual(validate(doc), [], `${f} ${doc.kind}/${doc.metadata.name} should be valid`);
-      counts[doc.kind] = (counts[doc.kind] ?? 0) + 1;
-    }
-  return counts;
-}
+/** Namespace, Service, ServiceAccount, ConfigMap (core group) and Deployment (apps). */
+const ours = inGroups("", "apps");
+const assertAllValid = (list: string[]) => assertValidDocs(list, ours);
+const yamlFilesUnder = (dir: string) => sampleFiles(dir, /\.yaml$/, { recursive: true });
 
 test("every Namespace/Service/ServiceAccount/ConfigMap/Deployment in bookinfo/platform/kube is valid", () => {
   const counts = assertAllValid(yamlFilesUnder("bookinfo/platform/kube/"));
@@ -71,26 +19,12 @@ test("every Namespace/Service/ServiceAccount/ConfigMap/Deployment in more-sample
 
 test("the sidecar injector's input and injected Deployments are valid (containers, initContainers, volumes)", () => {
   const dir = "inject/testdata/";
-  const list = readdirSync(new URL(dir, SAMPLES))
-    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yaml.injected"))
-    .map((f) => dir + f);
+  const list = sampleFiles(dir, (f) => f.endsWith(".yaml") || f.endsWith(".yaml.injected"));
   const counts = assertAllValid([...list, "inject/istioctl-minimal/deployment/hello.yaml.injected"]);
   assert.ok(counts.Deployment >= 20, JSON.stringify(counts));
 });
 
 // ---- hand-made mistakes
-
-function errorsOf(kind: string, body: Record<string, unknown>, name = "x"): FieldError[] {
-  return validate({ apiVersion: API_VERSION[kind], kind, metadata: { name, namespace: "default" }, ...body } as Doc);
-}
-
-function expectError(errors: FieldError[], field: string, reason?: FieldError["reason"], message?: RegExp): FieldError {
-  const hit = errors.find((e) => e.field === field);
-  assert.ok(hit, `expected an error at ${field}, got ${JSON.stringify(errors)}`);
-  if (reason) assert.equal(hit.reason, reason);
-  if (message) assert.match(hit.message, message);
-  return hit;
-}
 
 test("Service: port 70000 → spec.ports[0].port", () => {
   const errors = errorsOf("Service", { spec: { selector: { app: "a" }, ports: [{ port: 70000 }] } });

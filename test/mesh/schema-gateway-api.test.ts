@@ -1,52 +1,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { parseAllDocuments } from "yaml";
-import { gatewayClassSchema, httpRouteSchema, k8sGatewaySchema } from "../../control/mesh/schema/gateway-api.ts";
-import { validateObject } from "../../control/mesh/validate.ts";
-import type { FieldError, KindSpec } from "../../control/mesh/kinds/types.ts";
+import { readdirSync } from "node:fs";
+import {
+  SAMPLES,
+  assertAllValid as assertValidDocs,
+  expectError,
+  inGroups,
+  sampleFiles as yamlFiles,
+  specErrorsOf,
+} from "./schema-support.ts";
 
-const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url);
 const GROUP = "gateway.networking.k8s.io";
 
-const KINDS: Record<string, KindSpec> = {
-  GatewayClass: { group: GROUP, kind: "GatewayClass", schema: gatewayClassSchema },
-  Gateway: { group: GROUP, kind: "Gateway", schema: k8sGatewaySchema },
-  HTTPRoute: { group: GROUP, kind: "HTTPRoute", schema: httpRouteSchema },
-} as unknown as Record<string, KindSpec>;
-
-type Doc = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } };
-
-function load(rel: string): Doc[] {
-  return parseAllDocuments(readFileSync(new URL(rel, SAMPLES), "utf8"))
-    .map((d) => d.toJS() as Doc | null)
-    .filter((d): d is Doc => d !== null && typeof d === "object");
-}
-
 /** Only this file's kinds, in the Gateway API group (an Istio networking Gateway is not ours). */
-function ours(doc: Doc): boolean {
-  return doc.apiVersion?.startsWith(`${GROUP}/`) && doc.kind in KINDS;
-}
+const ours = inGroups(GROUP);
 
-function validate(doc: Doc): FieldError[] {
-  return validateObject(KINDS[doc.kind], doc);
-}
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(new URL(dir, SAMPLES))
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => dir + f);
-}
-
+/** How many of the documents in `list` are ours; each must be valid. */
 function assertAllValid(list: string[]): number {
-  let n = 0;
-  for (const f of list)
-    for (const doc of load(f).filter(ours)) {
-      assert.deepEqual(validate(doc), [], `${f} ${doc.kind}/${doc.metadata.name} should be valid`);
-      n++;
-    }
-  return n;
+  return Object.values(assertValidDocs(list, ours)).reduce((a, b) => a + b, 0);
 }
 
 test("bookinfo/gateway-api Gateways and HTTPRoutes are valid", () => {
@@ -66,31 +37,19 @@ test("more-samples/**/gateway-api Gateways and HTTPRoutes are valid (TCPRoutes s
       }
     });
   assert.ok(dirs.length >= 3);
-  assert.ok(assertAllValid(dirs.flatMap(yamlFiles)) >= 5);
+  assert.ok(assertAllValid(dirs.flatMap((d) => yamlFiles(d))) >= 5);
 });
 
 test("gateway-api-conversion inputs (Istio's Gateway API translation tests) are valid", () => {
   // invalid.yaml is invalid for Istio's controller (unresolvable references, unsupported addresses),
   // not structurally: the API server accepts every object in it, and so do we.
-  const inputs = readdirSync(new URL("gateway-api-conversion/", SAMPLES))
-    .filter((f) => /^[a-z-]+\.yaml$/.test(f))
-    .map((f) => `gateway-api-conversion/${f}`);
+  const inputs = yamlFiles("gateway-api-conversion/", /^[a-z-]+\.yaml$/);
   assert.ok(assertAllValid(inputs) >= 50);
 });
 
 // ---- hand-made mistakes
 
-function errorsOf(kind: string, spec: unknown): FieldError[] {
-  return validate({ apiVersion: `${GROUP}/v1`, kind, metadata: { name: "x", namespace: "default" }, spec } as Doc);
-}
-
-function expectError(errors: FieldError[], field: string, reason?: FieldError["reason"], message?: RegExp): FieldError {
-  const hit = errors.find((e) => e.field === field);
-  assert.ok(hit, `expected an error at ${field}, got ${JSON.stringify(errors)}`);
-  if (reason) assert.equal(hit.reason, reason);
-  if (message) assert.match(hit.message, message);
-  return hit;
-}
+const errorsOf = specErrorsOf({ group: GROUP });
 
 const route = (rule: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   parentRefs: [{ name: "gw" }],

@@ -2,76 +2,24 @@
 // and hand-made mistakes on the Bookinfo shapes must be reported at the exact field.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { parseAllDocuments } from "yaml";
-import type { z } from "zod";
-import { validateObject } from "../../control/mesh/validate.ts";
-import type { FieldError, KindSpec } from "../../control/mesh/kinds/types.ts";
 import {
-  destinationRuleSchema,
-  gatewaySchema,
-  serviceEntrySchema,
-  sidecarSchema,
-  virtualServiceSchema,
-  workloadEntrySchema,
-} from "../../control/mesh/schema/networking.ts";
-
-const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url);
-
-function kindSpec(kind: string, schema: z.ZodType): KindSpec {
-  return {
-    group: "networking.istio.io",
-    kind,
-    plural: `${kind.toLowerCase()}s`,
-    singular: kind.toLowerCase(),
-    shortNames: [],
-    categories: [],
-    namespaced: true,
-    storageVersion: "v1",
-    versions: ["v1", "v1beta1", "v1alpha3"],
-    columns: [],
-    schema,
-    generationFields: ["spec"],
-  } as KindSpec;
-}
-
-const SPECS: Record<string, KindSpec> = {
-  VirtualService: kindSpec("VirtualService", virtualServiceSchema),
-  DestinationRule: kindSpec("DestinationRule", destinationRuleSchema),
-  Gateway: kindSpec("Gateway", gatewaySchema),
-  ServiceEntry: kindSpec("ServiceEntry", serviceEntrySchema),
-  WorkloadEntry: kindSpec("WorkloadEntry", workloadEntrySchema),
-  Sidecar: kindSpec("Sidecar", sidecarSchema),
-};
-
-type Obj = Record<string, any>;
+  type Doc as Obj,
+  type FieldError,
+  expectError as expectErrorIn,
+  inGroups,
+  load as loadSample,
+  sampleFiles as files,
+  validate,
+} from "./schema-support.ts";
 
 // go-yaml (what kubectl and Istio's tests use) reads the flow item `001:db8::` as a string; the `yaml` package, following
 // YAML 1.2, reads it as the map {"001:db8:": null}. Quote it so both agree on what the fixture means.
 const GO_YAML_QUIRKS: [string, string][] = [["[1.2.3.4, 001:db8::]", '[1.2.3.4, "001:db8::"]']];
 
-function load(rel: string): Obj[] {
-  let text = readFileSync(new URL(rel, SAMPLES), "utf8");
-  for (const [from, to] of GO_YAML_QUIRKS) text = text.replaceAll(from, to);
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as Obj | null)
-    .filter((d): d is Obj => d !== null && typeof d === "object");
-}
+const load = (rel: string): Obj[] => loadSample(rel, { rewrites: GO_YAML_QUIRKS });
 
-function isOurs(doc: Obj): boolean {
-  return typeof doc.apiVersion === "string" && doc.apiVersion.startsWith("networking.istio.io/") && doc.kind in SPECS;
-}
-
-function validate(doc: Obj): FieldError[] {
-  return validateObject(SPECS[doc.kind], doc);
-}
-
-function files(dir: string, pick: (name: string) => boolean): string[] {
-  return readdirSync(new URL(dir, SAMPLES))
-    .filter(pick)
-    .sort()
-    .map((f) => `${dir}${f}`);
-}
+/** VirtualService, DestinationRule, Gateway, ServiceEntry, WorkloadEntry and Sidecar: Istio's networking kinds. */
+const isOurs = inGroups("networking.istio.io");
 
 const CRD_FIXTURES = ["destinationrule", "serviceentry", "workloadentry"];
 
@@ -125,12 +73,7 @@ function sample(rel: string, index = 0): Obj {
 
 /** Validates `doc` and expects an error at `field` (optionally with `reason` and a message containing `includes`). */
 function expectError(doc: Obj, field: string, opts: { reason?: FieldError["reason"]; includes?: string } = {}): FieldError {
-  const errors = validate(doc);
-  const hit = errors.find((e) => e.field === field);
-  assert.ok(hit, `expected an error at ${field}, got ${JSON.stringify(errors, null, 2)}`);
-  if (opts.reason) assert.equal(hit.reason, opts.reason, JSON.stringify(hit));
-  if (opts.includes) assert.ok(hit.message.includes(opts.includes), `message ${JSON.stringify(hit.message)} lacks ${JSON.stringify(opts.includes)}`);
-  return hit;
+  return expectErrorIn(validate(doc), field, opts.reason, opts.includes);
 }
 
 describe("VirtualService mistakes", () => {

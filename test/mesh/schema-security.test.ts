@@ -1,52 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
-import { parseAllDocuments } from "yaml";
-import {
-  authorizationPolicySchema,
-  peerAuthenticationSchema,
-  requestAuthenticationSchema,
-} from "../../control/mesh/schema/security.ts";
-import { validateObject } from "../../control/mesh/validate.ts";
-import type { FieldError, KindSpec } from "../../control/mesh/kinds/types.ts";
-
-const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url);
-
-const KINDS: Record<string, KindSpec> = {
-  PeerAuthentication: { group: "security.istio.io", kind: "PeerAuthentication", schema: peerAuthenticationSchema },
-  AuthorizationPolicy: { group: "security.istio.io", kind: "AuthorizationPolicy", schema: authorizationPolicySchema },
-  RequestAuthentication: {
-    group: "security.istio.io",
-    kind: "RequestAuthentication",
-    schema: requestAuthenticationSchema,
-  },
-} as unknown as Record<string, KindSpec>;
-
-type Doc = Record<string, unknown> & { kind: string; metadata: { name: string } };
-
-function load(rel: string): Doc[] {
-  const text = readFileSync(new URL(rel, SAMPLES), "utf8");
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as Doc | null)
-    .filter((d): d is Doc => d !== null && typeof d === "object");
-}
-
-function validate(doc: Doc): FieldError[] {
-  const spec = KINDS[doc.kind];
-  assert.ok(spec, `no schema for kind ${doc.kind}`);
-  return validateObject(spec, doc);
-}
+import { type Doc, expectError, load, sampleFiles as files, specErrorsOf, validate } from "./schema-support.ts";
 
 function assertValid(file: string, doc: Doc): void {
   const errors = validate(doc);
   assert.deepEqual(errors, [], `${file} ${doc.kind}/${doc.metadata?.name} should be valid`);
-}
-
-function files(dir: string, pattern: RegExp): string[] {
-  return readdirSync(new URL(dir, SAMPLES))
-    .filter((f) => pattern.test(f))
-    .sort()
-    .map((f) => dir + f);
 }
 
 test("security/minimal-valid objects are valid", () => {
@@ -134,17 +92,7 @@ test("every document in validation/crds/*-invalid.yaml (security) is rejected, a
 
 // ---- hand-made mistakes, each checked for its field path
 
-function errorsOf(kind: keyof typeof KINDS & string, spec: unknown): FieldError[] {
-  return validate({ apiVersion: "security.istio.io/v1", kind, metadata: { name: "x", namespace: "foo" }, spec } as Doc);
-}
-
-function expectError(errors: FieldError[], field: string, reason?: FieldError["reason"], message?: RegExp): FieldError {
-  const hit = errors.find((e) => e.field === field);
-  assert.ok(hit, `expected an error at ${field}, got ${JSON.stringify(errors)}`);
-  if (reason) assert.equal(hit.reason, reason);
-  if (message) assert.match(hit.message, message);
-  return hit;
-}
+const errorsOf = specErrorsOf({ group: "security.istio.io", namespace: "foo" });
 
 const selector = { matchLabels: { app: "httpbin" } };
 
