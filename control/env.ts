@@ -10,4 +10,18 @@ export interface Env {
   MESH_REVISION_RETENTION?: string;
   /** How long each location caches the current-revision pointer (default 5 s; 0 disables). */
   MESH_POINTER_TTL_SECONDS?: string;
+  /** Where proxies reach the control plane (bootstrap, xDS, wasm URLs); default: the URL a request came to. */
+  MESH_CONTROL_PLANE_URL?: string;
+  /** PEM of the CA that signed the control plane's certificate, when not publicly trusted (local dev). */
+  MESH_CONTROL_PLANE_CA?: string;
+  /** Lifetime of the workload token a bootstrap embeds (default 30 days, the maximum). */
+  MESH_PROXY_TOKEN_TTL_SECONDS?: string;
+  /** The cluster's service-account JWKS (`kubectl get --raw /openid/v1/jwks`), to accept projected tokens. */
+  MESH_KUBERNETES_JWKS?: string;
+  MESH_KUBERNETES_ISSUER?: string;
+  /** Secrets: the mesh CA's root key (PKCS#8 PEM) and certificate; without them a dev root is generated. */
+  MESH_CA_KEY?: string;
+  MESH_CA_CERT?: string;
+  /** Previous roots still trusted during a rotation (PEM bundle). */
+  MESH_CA_PREVIOUS_ROOTS?: string;
 }

@@ -1,15 +1,18 @@
 // The Worker: one entry point for the config API, the mesh admin API, the proxy read path and
 // the admission webhook. The webhook (called by kube-apiserver) and /healthz need no token;
-// proxy reads take a workload token; everything else needs the admin bearer token.
+// proxy reads take a workload token; everything else needs the admin bearer token (or, for reads,
+// a read-only token). The dashboard (/ui) is static assets, served before the Worker runs.
 import { Hono } from "hono";
 import { createAdmissionApp, type AdmissionBindings } from "../admission/index.ts";
-import { requireAdminToken } from "./api/auth.ts";
+import { readerSnapshotApi, readTokenApi, requireAdminOrReader } from "./api/read-tokens.ts";
 import { configStore } from "./api/resources.ts";
 import { meshAdminApi } from "./api/mesh-admin.ts";
 import { kubeApi } from "./api/router.ts";
 import { status } from "./api/status.ts";
 import type { Env } from "./env.ts";
 import { proxyApi, tokenApi } from "./proxy/routes.ts";
+import { xdsApi } from "./xds/routes.ts";
+import { caApi } from "./ca/routes.ts";
 
 export { ConfigStore } from "./store/config-store.ts";
 
@@ -26,9 +29,16 @@ const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
 app.get("/healthz", (c) => c.text("ok"));
 app.route("/", admissionApp);
 // Proxies authenticate with workload tokens (or the admin token): checked per route.
+// A read-only token may read snapshots too (the dashboard's traffic view).
+app.route("/", readerSnapshotApi);
 app.route("/", proxyApi);
-app.use("*", requireAdminToken);
+// Envoy: REST xDS, bootstrap, wasm modules, endpoint registration (each authenticates itself).
+app.route("/", xdsApi);
+app.route("/", caApi);
+// Everything below: the admin token, or a read-only token for reads (see api/read-tokens.ts).
+app.use("*", requireAdminOrReader);
 app.route("/", tokenApi);
+app.route("/", readTokenApi);
 app.route("/", meshAdminApi);
 app.route("/", kubeApi);
 

@@ -32,7 +32,13 @@ meshAdminApi.get("/mesh/v1/revisions", async (c) => {
   const before = c.req.query("before") !== undefined ? Number(c.req.query("before")) : undefined;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return c.json(badRequest("limit: an integer from 1 to 1000"), 400);
   if (before !== undefined && !Number.isInteger(before)) return c.json(badRequest("before: a revision number"), 400);
-  return c.json({ items: await configStore(c.env).revisions(limit, before) });
+  const items = await configStore(c.env).revisions(limit, before);
+  // Log entries never change, so the newest revision on the page names the page (polling UIs send If-None-Match).
+  const etag = `"${items[0]?.revision ?? 0}"`;
+  c.header("etag", etag);
+  c.header("cache-control", "no-cache");
+  if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+  return c.json({ items });
 });
 
 meshAdminApi.get("/mesh/v1/revisions/:revision", async (c) => {

@@ -4,13 +4,16 @@
 import type { WorkloadIndex } from "../store/workload-state.ts";
 import { mayRead, type Caller } from "./caller.ts";
 
-export type DocumentKind = "filter-config" | "snapshot";
+/** `xds`: the workload's Envoy resources, with placeholders (control/xds/template.ts). */
+export type DocumentKind = "filter-config" | "snapshot" | "xds";
 
 export interface ServedWorkload {
   revision: number;
   serviceAccount: string;
   filterConfig: string;
   snapshot: string;
+  /** Absent only for stores older than the xDS documents. */
+  xds?: string;
 }
 
 /** Where the read path looks, cheapest first. */
@@ -65,5 +68,5 @@ export async function readWorkloadDocument(
   const current = authoritative ?? (await sources.authoritative(workload));
   if (!current) return { status: 404, message: `workload ${workload} is not in the mesh` };
   if (held !== undefined && held >= current.revision) return { status: 304, etag: etagOf(held) };
-  return { status: 200, etag: etagOf(current.revision), body: kind === "snapshot" ? current.snapshot : current.filterConfig };
+  return { status: 200, etag: etagOf(current.revision), body: kind === "snapshot" ? current.snapshot : kind === "xds" ? (current.xds ?? "{}") : current.filterConfig };
 }

@@ -11,7 +11,7 @@ import { issueWorkloadToken, MAX_TTL_SECONDS } from "./tokens.ts";
 
 export const proxyApi = new Hono<ProxyEnv>();
 
-function serve(kind: DocumentKind) {
+export function serve(kind: DocumentKind) {
   return async (c: import("hono").Context<ProxyEnv>) => {
     const key = `${c.req.param("namespace")}/${c.req.param("workload")}`;
     const result = await readWorkloadDocument(workerSources(c.env), key, kind, c.get("caller"), c.req.header("if-none-match"));

@@ -3,6 +3,7 @@
 import type { Env } from "../env.ts";
 import type { ConfigStore } from "../store/config-store.ts";
 import type { WorkloadIndex } from "../store/workload-state.ts";
+import { xdsKey } from "../store/publish.ts";
 import type { ReadPathSources, ServedWorkload } from "./read-path.ts";
 
 const POINTER_URL = "https://edge-mesh.internal/pointer";
@@ -31,7 +32,8 @@ export function workerSources(env: Env): ReadPathSources {
     },
     // Immutable keys: let the edge cache them for long.
     index: (revision) => env.MESH_KV.get<WorkloadIndex>(`index/${revision}`, { type: "json", cacheTtl: 3600 }),
-    document: (kind, revision, workload) => env.MESH_KV.get(`${kind}/${revision}/${workload}`, { type: "text", cacheTtl: 3600 }),
+    document: (kind, revision, workload) =>
+      env.MESH_KV.get(kind === "xds" ? xdsKey(revision, workload) : `${kind}/${revision}/${workload}`, { type: "text", cacheTtl: 3600 }),
     authoritative: (workload) => store(env).workload(workload),
   };
 }

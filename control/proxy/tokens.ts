@@ -3,7 +3,7 @@
 // rotating the admin secret also revokes every workload token.
 import { jwtVerify, SignJWT } from "jose";
 
-const ISSUER = "edge-mesh";
+export const ISSUER = "edge-mesh";
 export const AUDIENCE = "edge-mesh";
 export const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -12,15 +12,18 @@ export interface WorkloadIdentity {
   serviceAccount: string;
 }
 
-async function signingKey(adminToken: string): Promise<Uint8Array> {
+/** An HS256 key derived (HKDF) from the admin token; `purpose` separates token kinds, so one kind never verifies as another. */
+export async function derivedSigningKey(adminToken: string, purpose: string): Promise<Uint8Array> {
   const ikm = await crypto.subtle.importKey("raw", new TextEncoder().encode(adminToken), "HKDF", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits(
-    { name: "HKDF", hash: "SHA-256", salt: new TextEncoder().encode(ISSUER), info: new TextEncoder().encode("workload-tokens/v1") },
+    { name: "HKDF", hash: "SHA-256", salt: new TextEncoder().encode(ISSUER), info: new TextEncoder().encode(purpose) },
     ikm,
     256,
   );
   return new Uint8Array(bits);
 }
+
+const signingKey = (adminToken: string) => derivedSigningKey(adminToken, "workload-tokens/v1");
 
 export async function issueWorkloadToken(adminToken: string, id: WorkloadIdentity, ttlSeconds: number): Promise<string> {
   return new SignJWT({ ns: id.namespace, sa: id.serviceAccount })

@@ -20,8 +20,15 @@ import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from ".
 import { publishedRevision, publishPending } from "./publish.ts";
 import type { ListResult, PatchType, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
 import { sameContent } from "./revision-diff.ts";
-import { getSetting, objectKey, putSetting, SCHEMA } from "./tables.ts";
+import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { recordSnapshot, workloadIndex, workloadRow, type WorkloadIndex } from "./workload-state.ts";
+import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS } from "./endpoints.ts";
+import { hasStaleXds, listNacks, recordNack, retranslateXds, type Nack } from "./xds-state.ts";
+import { targetPorts } from "../xds/template.ts";
+import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
+import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
+import { generateRoot, type RootMaterial } from "../ca/ca.ts";
+import { withGatewayApiStatus } from "../xds/gateway-status.ts";
 
 const NAMESPACES = "/namespaces";
 /** Namespaces every cluster has; `default` and `kube-system` cannot be deleted, as in Kubernetes. */
@@ -51,12 +58,16 @@ export class ConfigStore extends DurableObject<Env> {
   private publishing: Promise<void> = Promise.resolve();
   /** Every stored object, parsed, keyed by objectKey: the compiler's input. Loaded on first use. */
   private objects?: Map<string, KubeObject>;
+  private readonly endpoints: EndpointRegistry;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
+    migrate(this.sql);
+    this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at));
     ctx.blockConcurrencyWhile(async () => {
+      if (hasStaleXds(this.sql)) await retranslateXds(this.sql, env.MESH_KV, targetPorts(buildRegistry(meshConfig(this.currentObjects().values()))));
       const missing = BUILTIN_NAMESPACES.filter((name) => !this.read(NAMESPACES, "", name));
       if (missing.length === 0) return;
       this.transaction((tx) => {
@@ -116,9 +127,84 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /** A workload's current served documents (always at least as new as any index entry). */
-  workload(key: string): { revision: number; serviceAccount: string; filterConfig: string; snapshot: string } | null {
+  workload(key: string): { revision: number; serviceAccount: string; filterConfig: string; snapshot: string; xds: string } | null {
     const row = workloadRow(this.sql, key);
-    return row ? { revision: row.revision, serviceAccount: row.service_account, filterConfig: row.filter_config, snapshot: row.snapshot } : null;
+    return row ? { revision: row.revision, serviceAccount: row.service_account, filterConfig: row.filter_config, snapshot: row.snapshot, xds: row.xds } : null;
+  }
+
+  // ---- endpoint registry and xDS status (no config revisions) ----
+
+  /** Registers (or heartbeats) a pod of a workload. The caller must run as the workload's service account. */
+  registerEndpoint(
+    workload: string,
+    pod: string,
+    registration: { ip: string; ports: Record<string, number>; mtls: boolean },
+    caller: { admin: boolean; namespace?: string; serviceAccount?: string },
+  ): { ok: true; changed: boolean; heartbeatSeconds: number; ttlSeconds: number; version: number } | KubeStatus {
+    const row = workloadRow(this.sql, workload);
+    if (!row) return status(404, "NotFound", `workload ${workload} is not in the mesh`);
+    const [namespace, name] = workload.split("/");
+    if (!caller.admin && (caller.namespace !== namespace || caller.serviceAccount !== row.service_account))
+      return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.service_account})`);
+    const labels = (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.labels;
+    const changed = this.endpoints.register({ namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls });
+    return { ok: true, changed, heartbeatSeconds: HEARTBEAT_SECONDS, ttlSeconds: ENDPOINT_TTL_MS / 1000, version: this.endpoints.version() };
+  }
+
+  deregisterEndpoint(namespace: string, pod: string, caller: { admin: boolean; namespace?: string }): { removed: boolean } | KubeStatus {
+    if (!caller.admin && caller.namespace !== namespace) return status(403, "Forbidden", `this token may not remove endpoints in namespace ${namespace}`);
+    return { removed: this.endpoints.deregister(namespace, pod) };
+  }
+
+  /** The newest endpoint version whose KV document is written. */
+  endpointsPointer(): { version: number } {
+    return { version: this.endpoints.published() };
+  }
+
+  /** The live membership (the read path's fallback when KV lacks a version). */
+  endpointsNow(): { version: number; endpoints: RegisteredEndpoint[] } {
+    return { version: this.endpoints.version(), endpoints: this.endpoints.list() };
+  }
+
+  /** Local development without MESH_CA_KEY/MESH_CA_CERT: a root generated once and kept here. */
+  async devCaRoot(): Promise<RootMaterial> {
+    const stored = getSetting(this.sql, "dev_ca_root");
+    if (stored) return JSON.parse(stored) as RootMaterial;
+    const root = await generateRoot();
+    if (!getSetting(this.sql, "dev_ca_root")) {
+      putSetting(this.sql, "dev_ca_root", JSON.stringify(root));
+      console.warn(
+        "edge-mesh: no MESH_CA_KEY/MESH_CA_CERT secrets; generated a development mesh root CA (kept in the ConfigStore).\n" +
+          "For production run `npx tsx control/ca/generate-root.ts` and store both with `wrangler secret put`.\n" + root.certPem,
+      );
+    }
+    return JSON.parse(getSetting(this.sql, "dev_ca_root")!) as RootMaterial;
+  }
+
+  /** A Gateway (Gateway API or Istio) and the snapshot of the proxy that implements it. */
+  gatewayProxy(namespace: string, name: string): { gateway: KubeObject; proxy: WorkloadSnapshot } | null {
+    const gateway = this.read("gateway.networking.k8s.io/gateways", namespace, name) ?? this.read("networking.istio.io/gateways", namespace, name);
+    if (!gateway) return null;
+    const origin = `${namespace}/${name}`;
+    for (const r of this.sql.exec<{ snapshot: string }>(`SELECT snapshot FROM workloads WHERE snapshot LIKE '%"kind":"gateway"%' ORDER BY workload`)) {
+      const proxy = JSON.parse(r.snapshot) as WorkloadSnapshot;
+      if (proxy.workload.kind === "gateway" && (proxy.listeners ?? []).some((l) => l.origin === origin)) return { gateway, proxy };
+    }
+    return null;
+  }
+
+  recordNack(nack: Omit<Nack, "at">): void {
+    recordNack(this.sql, nack);
+  }
+
+  nacks(namespace?: string): Nack[] {
+    return listNacks(this.sql, namespace);
+  }
+
+  /** Wakes the alarm at `at` unless it is due sooner. */
+  private async wakeAt(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   // ---- writes ----
@@ -175,7 +261,7 @@ export class ConfigStore extends DurableObject<Env> {
         const config = meshConfig(next.values());
         const registry = buildRegistry(config);
         try {
-          recordSnapshot(this.sql, compile(config, registry, tx.revision));
+          recordSnapshot(this.sql, compile(config, registry, tx.revision), targetPorts(registry));
           findings = analyze(config, registry);
         } catch (e) {
           console.error("compile failed", e instanceof Error ? e.stack : e);
@@ -328,7 +414,8 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /** Objects come back with the analyzer's findings about them, as Istio writes status.validationMessages. */
-  private withFindings(obj: KubeObject): KubeObject {
+  private withFindings(stored: KubeObject): KubeObject {
+    const obj = withGatewayApiStatus(stored, this.currentObjects().values());
     const mine = this.findings().filter((f) => f.kind === obj.kind && f.name === obj.metadata.name && f.namespace === (obj.metadata.namespace ?? ""));
     if (mine.length === 0) return obj;
     const validationMessages = mine.map((f) => ({
@@ -376,6 +463,7 @@ export class ConfigStore extends DurableObject<Env> {
         return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Namespace", metadata: { name: cascades[0].namespace } } };
       }, false);
     await this.publish();
+    await this.endpoints.sweep();
   }
 }
 

@@ -16,7 +16,18 @@ export const SCHEMA = `
     fingerprint TEXT NOT NULL, snapshot TEXT NOT NULL, filter_config TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS endpoints (
+    pod_key TEXT PRIMARY KEY, body TEXT NOT NULL, expires_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS xds_nacks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, workload TEXT NOT NULL, node_id TEXT NOT NULL,
+    type_url TEXT NOT NULL, version TEXT NOT NULL, nonce TEXT NOT NULL, message TEXT NOT NULL);
 `;
+
+/** Columns added after a table first shipped (SQLite has no ADD COLUMN IF NOT EXISTS). */
+export function migrate(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("PRAGMA table_info(workloads)").toArray().map((c) => c.name);
+  if (!columns.includes("xds")) sql.exec("ALTER TABLE workloads ADD COLUMN xds TEXT NOT NULL DEFAULT ''");
+}
 
 export function getSetting(sql: SqlStorage, key: string): string | undefined {
   return sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = ?", key).toArray()[0]?.value;

@@ -2,6 +2,7 @@
 // ETag) moves only when its own snapshot changed, so a change elsewhere in the mesh does not
 // make 2,000 proxies reload for nothing.
 import type { Snapshot, WorkloadSnapshot } from "../mesh/snapshot.ts";
+import { relevantTargetPorts, xdsTemplate } from "../xds/template.ts";
 import { JsonMemo } from "./fingerprint.ts";
 
 export type WorkloadRow = {
@@ -11,10 +12,12 @@ export type WorkloadRow = {
   fingerprint: string;
   snapshot: string;
   filter_config: string;
+  /** The Envoy resources (control/xds/template.ts), with placeholders for what is not config. */
+  xds: string;
 };
 
-function fingerprint(memo: JsonMemo, w: WorkloadSnapshot): string {
-  return [w.workload, w.router, w.authz, w.clusters, w.inbound, w.listeners].map((p) => memo.hash(p ?? null)).join(":");
+function fingerprint(memo: JsonMemo, w: WorkloadSnapshot, targetPorts: Record<string, number | string>): string {
+  return [w.workload, w.router, w.authz, w.clusters, w.inbound, w.listeners, relevantTargetPorts(w, targetPorts)].map((p) => memo.hash(p ?? null)).join(":");
 }
 
 /** What both filters fetch: the routing and authorization tables, versioned. */
@@ -39,26 +42,27 @@ export function snapshotJson(memo: JsonMemo, w: WorkloadSnapshot): string {
 }
 
 /** Records a compiled snapshot; returns the workloads whose served config changed. */
-export function recordSnapshot(sql: SqlStorage, snapshot: Snapshot): string[] {
+export function recordSnapshot(sql: SqlStorage, snapshot: Snapshot, targetPorts: Record<string, number | string> = {}): string[] {
   const memo = new JsonMemo();
   const previous = new Map(
     sql.exec<{ workload: string; fingerprint: string }>("SELECT workload, fingerprint FROM workloads").toArray().map((r) => [r.workload, r.fingerprint]),
   );
   const changed: string[] = [];
   for (const [key, w] of Object.entries(snapshot.workloads)) {
-    const fp = fingerprint(memo, w);
+    const fp = fingerprint(memo, w, targetPorts);
     previous.delete(key);
     if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM workloads WHERE workload = ? AND fingerprint = ?", key, fp).one().n > 0) continue;
     sql.exec(
-      "INSERT INTO workloads (workload, revision, service_account, fingerprint, snapshot, filter_config) VALUES (?, ?, ?, ?, ?, ?) " +
+      "INSERT INTO workloads (workload, revision, service_account, fingerprint, snapshot, filter_config, xds) VALUES (?, ?, ?, ?, ?, ?, ?) " +
         "ON CONFLICT (workload) DO UPDATE SET revision = excluded.revision, service_account = excluded.service_account, " +
-        "fingerprint = excluded.fingerprint, snapshot = excluded.snapshot, filter_config = excluded.filter_config",
+        "fingerprint = excluded.fingerprint, snapshot = excluded.snapshot, filter_config = excluded.filter_config, xds = excluded.xds",
       key,
       snapshot.revision,
       w.workload.serviceAccount,
       fp,
       snapshotJson(memo, w),
       filterConfigJson(memo, key, snapshot.revision, w),
+      xdsTemplate(w, targetPorts),
     );
     changed.push(key);
   }

@@ -1,5 +1,6 @@
 // An ordered, case-insensitive header map with Envoy's semantics: names are lower-cased on
 // every operation, duplicates are kept, get returns the first value.
+import { encodeUtf8 } from "./memory.ts";
 import type { Pair } from "./pairs.ts";
 
 /** What callers may pass as headers. */
@@ -70,4 +71,24 @@ export class HeaderMap {
     for (const [k, v] of this.entries) joined.set(k, joined.has(k) ? `${joined.get(k)},${v}` : v);
     return Object.fromEntries(joined);
   }
+}
+
+// Header values are strings here, but Envoy's HTTP/1 codec passes obs-text bytes (0x80-0xFF)
+// through, so a filter can see header values that are not valid UTF-8. rawHeaderValue() wraps
+// such bytes in a string (a noncharacter marker + one char per byte) that the host turns back
+// into exactly those bytes when the filter reads the header (fuzz tests use it).
+const RAW_MARKER = "\uFDD0raw:";
+
+export function rawHeaderValue(bytes: Uint8Array): string {
+  let s = RAW_MARKER;
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return s;
+}
+
+/** The bytes the filter sees for a header value (UTF-8, or the raw bytes of rawHeaderValue()). */
+export function headerValueBytes(value: string): Uint8Array {
+  if (value.charCodeAt(0) !== 0xfdd0 || !value.startsWith(RAW_MARKER)) return encodeUtf8(value);
+  const out = new Uint8Array(value.length - RAW_MARKER.length);
+  for (let i = 0; i < out.length; i++) out[i] = value.charCodeAt(RAW_MARKER.length + i) & 0xff;
+  return out;
 }

@@ -1,7 +1,7 @@
 // Public surface of the proxy-wasm host.
 export { ProxyWasmHost, type HostOptions } from "./host.ts";
 export { Stream, type PhaseResult, type StreamOptions } from "./stream.ts";
-export { HeaderMap, type HeaderInit } from "./headers.ts";
+export { HeaderMap, type HeaderInit, headerValueBytes, rawHeaderValue } from "./headers.ts";
 export type { HostContext, LocalReply, MapName, TraceEvent } from "./context.ts";
 export type { HttpCallHandler, HttpCallRequest, HttpCallResult } from "./callouts.ts";
 export { jwtPayloadProperties, mergeProperties, peerProperties, type PropertyTree, type PropertyValue } from "./properties.ts";

@@ -2,8 +2,7 @@
 import { AbiMisuse, MapType, WasmResult } from "./abi.ts";
 import { type MapName, StreamContext } from "./context.ts";
 import type { ImportFn } from "./guard.ts";
-import type { HeaderMap } from "./headers.ts";
-import { encodeUtf8 } from "./memory.ts";
+import { type HeaderMap, headerValueBytes } from "./headers.ts";
 import { decodePairs, encodePairs } from "./pairs.ts";
 import type { VmCore } from "./vm.ts";
 
@@ -55,7 +54,7 @@ export function mapImports(vm: VmCore): Record<string, ImportFn> {
       const { map } = mapFor(vm, type, false);
       const value = map.get(mem().readString(kPtr, kLen));
       if (value === undefined) return WasmResult.NotFound;
-      mem().returnBytes(encodeUtf8(value), rpPtr, rpSize);
+      mem().returnBytes(headerValueBytes(value), rpPtr, rpSize);
       return WasmResult.Ok;
     },
     proxy_get_header_map_pairs(type: number, rpPtr: number, rpSize: number): number {

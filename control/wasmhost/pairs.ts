@@ -1,12 +1,13 @@
 // The ABI's serialized map format ("pairs"):
 //   u32 N | N x (u32 key_len, u32 value_len) | N x (key 0x00 value 0x00)
 import { AbiMisuse, WasmResult } from "./abi.ts";
+import { headerValueBytes } from "./headers.ts";
 import { decodeUtf8, encodeUtf8 } from "./memory.ts";
 
 export type Pair = [name: string, value: string];
 
 export function encodePairs(pairs: readonly (readonly [string, string])[]): Uint8Array {
-  const encoded = pairs.map(([k, v]) => [encodeUtf8(k), encodeUtf8(v)] as const);
+  const encoded = pairs.map(([k, v]) => [encodeUtf8(k), headerValueBytes(v)] as const);
   let size = 4 + 8 * encoded.length;
   for (const [k, v] of encoded) size += k.length + v.length + 2;
   const out = new Uint8Array(size);

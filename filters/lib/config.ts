@@ -143,6 +143,11 @@ export abstract class MeshFilter extends Filter {
     proxy_set_tick_period_milliseconds(ms);
   }
 
+  liveBytesHint(): usize {
+    const body = this.configBody;
+    return body === null ? 0 : <usize>body.length << 1;
+  }
+
   /** Starts one poll unless one is in flight. */
   poll(): void {
     if (this.inFlight) return;
@@ -209,7 +214,7 @@ export abstract class MeshFilter extends Filter {
     const version = envelopeVersion(doc);
     this.rejection = "";
     if (version < 0) this.rejection = "not a FilterConfig (needs an integer version >= 0, a workload string and router/authz objects)";
-    else if (version < this.configVersion) this.rejection = "version " + version.toString() + " is older than the current " + this.configVersion.toString();
+    else if (version < this.configVersion) this.rejection = "version " + (<i64>version).toString() + " is older than the current " + (<i64>this.configVersion).toString();
     else if (!this.acceptConfig(body, doc, tag) && this.rejection.length == 0) this.rejection = "invalid";
     if (this.rejection.length > 0) {
       logWarn("mesh config " + tag + " rejected: " + this.rejection + "; keeping " + this.describe());
@@ -250,10 +255,11 @@ function envelopeVersion(doc: JsonValue): f64 {
   return n;
 }
 
-/** Host time in milliseconds (proxy_get_current_time_nanoseconds). */
+/** Host time in whole milliseconds, rounded (proxy_get_current_time_nanoseconds; integer
+ * arithmetic, since ns since the epoch exceed f64's 53-bit precision). */
 export function nowMs(): f64 {
   proxy_get_current_time_nanoseconds(OUT_U64);
-  return <f64>load<u64>(OUT_U64) / 1e6;
+  return <f64>((load<u64>(OUT_U64) + 500_000) / 1_000_000);
 }
 
 /** The action for a request the gate did not let through. */

@@ -1,7 +1,9 @@
 // The ABI 0.2.1 exports. Each filter's entry file does `export * from "../lib/exports"`.
 // Only the hooks our filters use are exported: an absent proxy_on_* means "continue" to Envoy,
-// so body/trailer callbacks cost nothing per request.
+// so body/trailer callbacks cost nothing per request. Garbage is collected only here, at the end
+// of a callback, where no managed value is on the stack (gc.ts).
 import { activeFilter } from "./filter";
+import { collectNow, maybeCollect, noteStream } from "./gc";
 import "./log"; // defines the global filter_abort (asconfig "use": "abort=filter_abort")
 
 export { malloc } from "./mem";
@@ -10,6 +12,7 @@ export function proxy_abi_version_0_2_1(): void {}
 
 export function proxy_on_context_create(ctx: u32, parent: u32): void {
   if (parent == 0) activeFilter().rootId = ctx;
+  else noteStream();
 }
 
 export function proxy_on_vm_start(root: u32, vmConfigSize: u32): u32 {
@@ -22,18 +25,24 @@ export function proxy_on_configure(root: u32, pluginConfigSize: u32): u32 {
 
 export function proxy_on_tick(root: u32): void {
   activeFilter().onTick();
+  maybeCollect();
 }
 
 export function proxy_on_http_call_response(root: u32, token: u32, numHeaders: u32, bodySize: u32, numTrailers: u32): void {
   activeFilter().onHttpCallResponse(token, numHeaders, bodySize, numTrailers);
+  collectNow(activeFilter().liveBytesHint());
 }
 
 export function proxy_on_request_headers(ctx: u32, numHeaders: u32, endOfStream: u32): i32 {
-  return activeFilter().onRequestHeaders(ctx, numHeaders, endOfStream != 0);
+  const action = activeFilter().onRequestHeaders(ctx, numHeaders, endOfStream != 0);
+  maybeCollect();
+  return action;
 }
 
 export function proxy_on_response_headers(ctx: u32, numHeaders: u32, endOfStream: u32): i32 {
-  return activeFilter().onResponseHeaders(ctx, numHeaders, endOfStream != 0);
+  const action = activeFilter().onResponseHeaders(ctx, numHeaders, endOfStream != 0);
+  maybeCollect();
+  return action;
 }
 
 export function proxy_on_done(ctx: u32): u32 {
@@ -42,4 +51,5 @@ export function proxy_on_done(ctx: u32): u32 {
 
 export function proxy_on_delete(ctx: u32): void {
   activeFilter().onDelete(ctx);
+  maybeCollect();
 }

@@ -13,6 +13,8 @@ export abstract class Filter {
 
   onRequestHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 { return Action.Continue; }
   onResponseHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 { return Action.Continue; }
+  /** Roughly how many bytes of live data the filter holds (sets the GC threshold, gc.ts). */
+  liveBytesHint(): usize { return 0; }
   /** The stream (or the root, when ctx == rootId) is gone; drop per-stream state. */
   onDelete(ctx: u32): void {}
 }

@@ -127,8 +127,8 @@ export class Cidr {
     for (let i = 0; i < full; i++) if (unchecked(addr[i]) != unchecked(this.bytes[i])) return false;
     const rest = this.bits & 7;
     if (rest == 0) return true;
-    const mask = <u8>(0xff << (8 - rest));
-    return (unchecked(addr[full]) & mask) == (unchecked(this.bytes[full]) & mask);
+    const mask: i32 = (0xff << (8 - rest)) & 0xff;
+    return (<i32>unchecked(addr[full]) & mask) == (<i32>unchecked(this.bytes[full]) & mask);
   }
 }
 

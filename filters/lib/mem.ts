@@ -1,5 +1,6 @@
 // Guest memory the host writes into: `malloc` (exported) and the out-parameter slots.
-import { __pin, __unpin } from "rt/itcms";
+// __pin/__unpin are runtime globals (asconfig "runtime": "minimal", see gc.ts).
+import { noteAllocation } from "./gc";
 
 // Out-parameter slots (static data, never allocated per call).
 export const OUT_PTR: usize = memory.data(4);
@@ -12,6 +13,7 @@ const EMPTY = new ArrayBuffer(0);
 /** Host allocation hook. The host asks for the exact length and the result is reinterpreted as an
  * ArrayBuffer of that length, so it is a pinned ArrayBuffer (unpinned by takeOutBuffer). */
 export function malloc(size: i32): usize {
+  noteAllocation(<usize>size);
   return __pin(changetype<usize>(new ArrayBuffer(size)));
 }
 

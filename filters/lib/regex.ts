@@ -402,22 +402,23 @@ export class Regex {
 
   constructor(op: u8[], a: i32[], b: i32[], classes: CharClass[], icase: bool, groups: i32) {
     const n = op.length;
+    const slots = (groups + 1) * 2;
     this.op = new Uint8Array(n);
     this.a = new Int32Array(n);
     this.b = new Int32Array(n);
+    this.classes = classes;
+    this.icase = icase;
+    this.groups = groups;
+    this.slots = slots;
+    this.clist = new ThreadList(n, slots);
+    this.nlist = new ThreadList(n, slots);
+    this.cur = new Int32Array(slots);
+    this.found = new Int32Array(slots);
     for (let i = 0; i < n; i++) {
       this.op[i] = op[i];
       this.a[i] = a[i];
       this.b[i] = b[i];
     }
-    this.classes = classes;
-    this.icase = icase;
-    this.groups = groups;
-    this.slots = (groups + 1) * 2;
-    this.clist = new ThreadList(n, this.slots);
-    this.nlist = new ThreadList(n, this.slots);
-    this.cur = new Int32Array(this.slots);
-    this.found = new Int32Array(this.slots);
   }
 
   /** Whole-string match (Envoy/Istio regex semantics: implicitly anchored at both ends). */

@@ -301,7 +301,13 @@ export function toLowerAscii(s: string): string {
     i++;
   }
   if (i == n) return s;
-  return s.toLowerCase();
+  // ASCII only (header names, hosts): String#toLowerCase would pull in the Unicode tables.
+  const out = changetype<string>(__new(n << 1, idof<string>()));
+  for (let j = 0; j < n; j++) {
+    const c = s.charCodeAt(j);
+    store<u16>(changetype<usize>(out) + (<usize>j << 1), c >= 0x41 && c <= 0x5a ? c + 32 : c);
+  }
+  return out;
 }
 
 /** The port of an authority ("host:8080", "[::1]:8080"), or -1 when none or not a number. */

@@ -19,7 +19,7 @@ export class Reader {
 
   /** `v` as an object (an empty one, with an error, when it is not). */
   object(v: JsonValue | null, path: string): JsonObject {
-    const o = v === null ? null : v.asObject();
+    const o: JsonObject | null = v === null ? null : v.asObject();
     if (o === null) {
       this.fail(path, "must be an object");
       return EMPTY_OBJECT;
@@ -112,7 +112,7 @@ export class Reader {
     }
     const n = v.numberValue();
     if (!v.isNumber() || n != Math.floor(n) || !(n >= min && n <= max)) {
-      this.fail(path + "." + key, "must be an integer in " + min.toString() + ".." + max.toString());
+      this.fail(path + "." + key, "must be an integer in " + (<i64>min).toString() + ".." + (<i64>max).toString());
       return fallback;
     }
     return n;
@@ -124,7 +124,7 @@ export class Reader {
     if (v === null) return fallback;
     const n = v.numberValue();
     if (!v.isNumber() || !(n >= min && n <= max)) {
-      this.fail(path + "." + key, "must be a number in " + min.toString() + ".." + max.toString());
+      this.fail(path + "." + key, "must be a number in " + (<i64>min).toString() + ".." + (<i64>max).toString());
       return fallback;
     }
     return n;

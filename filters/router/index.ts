@@ -1,31 +1,348 @@
-// Router filter (skeleton): fed by the config channel; per request it strips any client-sent
-// x-mesh-cluster (only the router may choose the upstream cluster) and, until the compiled
-// route tables land, continues.
+// Router filter (outbound): per request, pick the port's table (destination.port, else the
+// :authority port, else 80), the virtual host by :authority, the first matching route, then act:
+// direct response, redirect, fault abort/delay, or a weighted draw over the destinations with
+// header operations, rewrites, timeout/retry headers and `x-mesh-cluster: <cluster>` (Envoy's
+// route uses it as `cluster_header`). A client can never choose the cluster: any x-mesh-cluster
+// it sent is removed first. No virtual host or no route -> 404 route_not_found (Envoy's NR).
+//
+// Fault delays pause the stream and resume it from the root's tick (proxy_continue_stream with
+// the stream as effective context): while a delay is pending the tick period drops to
+// DELAY_TICK_MS, so a delay ends within DELAY_TICK_MS after it is due; config polls keep their
+// own schedule.
 export * from "../lib/exports";
-import { Action, MapType } from "../lib/abi";
-import { Gate, gateAction, MeshFilter } from "../lib/config";
+import { Action, MapType, proxy_continue_stream, proxy_set_effective_context, StreamType, WasmResult } from "../lib/abi";
+import { Gate, gateAction, MeshFilter, nowMs } from "../lib/config";
 import { registerFilter } from "../lib/filter";
-import { getHeader, removeHeader } from "../lib/headers";
-import { JsonValue } from "../lib/json";
+import { addHeaderBytes, getHeader, Pairs, removeHeader, setHeader, setHeaderBytes } from "../lib/headers";
+import { JsonObject, JsonValue } from "../lib/json";
+import { MatchKind, StringMatcher } from "../lib/match";
 import { utf8 } from "../lib/mem";
-import { clearRouteCache } from "../lib/reply";
+import { clearRouteCache, sendLocalReply } from "../lib/reply";
+import { request } from "../lib/request";
+import { Reader } from "../lib/schema";
+import { Destination, HeaderOps, KeyMatch, readRouterTable, Route, RouteMatch, RouterTable } from "./table";
 
 const CLUSTER_HEADER = utf8("x-mesh-cluster");
+const PATH = utf8(":path");
+const AUTHORITY = utf8(":authority");
+const TIMEOUT = utf8("x-envoy-upstream-rq-timeout-ms");
+const MAX_RETRIES = utf8("x-envoy-max-retries");
+const RETRY_ON = utf8("x-envoy-retry-on");
+const PER_TRY_TIMEOUT = utf8("x-envoy-upstream-rq-per-try-timeout-ms");
+const NO_HEADERS = new Pairs().serialize();
+const DELAY_TICK_MS: u32 = 10;
+
+/** What a stream remembers between request and response headers (only when it needs to). */
+class Chosen {
+  constructor(public route: Route, public dest: Destination) {}
+}
 
 class Router extends MeshFilter {
+  table: RouterTable | null = null;
+  /** Streams whose route has response header operations. */
+  chosen: Map<u32, Chosen> = new Map();
+  /** Paused streams (fault delay) and when each resumes, ms. */
+  delayedIds: u32[] = [];
+  delayedUntil: f64[] = [];
+  /** The match entry that selected the route (for prefix rewrites). */
+  matched: RouteMatch | null = null;
+
   acceptConfig(body: string, doc: JsonValue, etag: string): bool {
-    return doc.asObject() !== null;
+    const r = new Reader();
+    const obj = doc.asObject();
+    const table = readRouterTable(r, obj === null ? null : (<JsonObject>obj).get("router"));
+    if (table === null) {
+      this.rejection = r.error;
+      return false;
+    }
+    this.table = table;
+    return true;
   }
 
   onRequestHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 {
-    if (getHeader(MapType.RequestHeaders, CLUSTER_HEADER) !== null) {
-      removeHeader(MapType.RequestHeaders, CLUSTER_HEADER);
-      clearRouteCache();
-    }
     const gate = this.gate();
-    if (gate != Gate.Ready) return gateAction(gate);
+    if (gate != Gate.Ready) {
+      // Even without a config, a client-sent cluster must not reach the route.
+      if (getHeader(MapType.RequestHeaders, CLUSTER_HEADER) !== null) {
+        removeHeader(MapType.RequestHeaders, CLUSTER_HEADER);
+        clearRouteCache();
+      }
+      return gateAction(gate);
+    }
+    const table = <RouterTable>this.table;
+    request.begin(table.slots);
+    const route = this.findRoute(table);
+    if (route === null) {
+      sendLocalReply(404, "route_not_found", "", NO_HEADERS);
+      return Action.StopIteration;
+    }
+    return this.act(ctx, route);
+  }
+
+  findRoute(table: RouterTable): Route | null {
+    const port = request.port();
+    if (!table.ports.has(port)) return null;
+    const vh = table.ports.get(port).find(request.authorityLower());
+    if (vh === null) return null;
+    const routes = vh.routes;
+    for (let i = 0; i < routes.length; i++) {
+      const route = unchecked(routes[i]);
+      const matches = route.matches;
+      if (matches.length == 0) {
+        this.matched = null;
+        return route;
+      }
+      for (let j = 0; j < matches.length; j++) {
+        const m = unchecked(matches[j]);
+        if (entryHolds(m)) {
+          this.matched = m;
+          return route;
+        }
+      }
+    }
+    return null;
+  }
+
+  act(ctx: u32, route: Route): i32 {
+    if (route.directStatus != 0) {
+      sendLocalReply(route.directStatus, "direct_response", route.directBody, NO_HEADERS);
+      return Action.StopIteration;
+    }
+    if (route.redirect !== null) {
+      sendRedirect(route);
+      return Action.StopIteration;
+    }
+    if (route.abortPercent > 0 && chance(route.abortPercent)) {
+      sendLocalReply(route.abortStatus, "fault_filter_abort", "fault filter abort", NO_HEADERS);
+      return Action.StopIteration;
+    }
+    const delayed = route.delayPercent > 0 && chance(route.delayPercent);
+    const dest = pick(route);
+    const M = MapType.RequestHeaders;
+    if (route.requestOps !== null) applyOps(M, <HeaderOps>route.requestOps);
+    if (dest.requestOps !== null) applyOps(M, <HeaderOps>dest.requestOps);
+    if (route.rewrite !== null) this.rewrite(route);
+    if (route.timeout !== null) setHeaderBytes(M, TIMEOUT, <ArrayBuffer>route.timeout);
+    if (route.retries !== null) {
+      setHeaderBytes(M, MAX_RETRIES, <ArrayBuffer>route.retries);
+      if (route.retryOn !== null) setHeaderBytes(M, RETRY_ON, <ArrayBuffer>route.retryOn);
+      if (route.perTryTimeout !== null) setHeaderBytes(M, PER_TRY_TIMEOUT, <ArrayBuffer>route.perTryTimeout);
+    }
+    // remove + add rather than replace: Envoy's replace keeps later duplicates on some versions.
+    removeHeader(M, CLUSTER_HEADER);
+    addHeaderBytes(M, CLUSTER_HEADER, dest.clusterBytes);
+    clearRouteCache();
+    if (route.hasResponseOps) this.chosen.set(ctx, new Chosen(route, dest));
+    if (delayed && route.delayMs > 0) {
+      this.delayedIds.push(ctx);
+      this.delayedUntil.push(nowMs() + route.delayMs);
+      this.setTickPeriod(this.settings.pollMs < DELAY_TICK_MS ? this.settings.pollMs : DELAY_TICK_MS);
+      return Action.StopIteration;
+    }
     return Action.Continue;
   }
+
+  rewrite(route: Route): void {
+    const rw = route.rewrite!;
+    const M = MapType.RequestHeaders;
+    if (rw.uri !== null || rw.uriRegex !== null) {
+      const path = request.path();
+      let next = "";
+      if (rw.uriRegex !== null) {
+        next = rw.uriRegex!.replaceAll(path, rw.substitution);
+      } else {
+        const m = this.matched;
+        const uri: StringMatcher | null = m === null ? null : m.uri;
+        if (uri !== null && uri.isPrefix()) {
+          let rest = path.substring(uri.prefixLength(path));
+          const repl = <string>rw.uri;
+          // Gateway API ReplacePrefixMatch: "/foo" -> "/" on "/foo/bar" gives "/bar", not "//bar".
+          if (uri.kind == MatchKind.SegmentPrefix && repl.endsWith("/") && rest.startsWith("/")) rest = rest.substring(1);
+          next = repl + rest;
+        } else {
+          next = <string>rw.uri;
+        }
+      }
+      if (next.length == 0) next = "/";
+      const full = request.fullPath();
+      const q = full.indexOf("?");
+      setHeader(M, PATH, q < 0 ? next : next + full.substring(q));
+    }
+    if (rw.authority !== null) setHeaderBytes(M, AUTHORITY, <ArrayBuffer>rw.authority);
+  }
+
+  onResponseHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 {
+    if (this.chosen.size == 0 || !this.chosen.has(ctx)) return Action.Continue;
+    const c = this.chosen.get(ctx);
+    const M = MapType.ResponseHeaders;
+    if (c.route.responseOps !== null) applyOps(M, <HeaderOps>c.route.responseOps);
+    if (c.dest.responseOps !== null) applyOps(M, <HeaderOps>c.dest.responseOps);
+    return Action.Continue;
+  }
+
+  onTick(): void {
+    if (this.delayedIds.length > 0) {
+      const now = nowMs();
+      let i = 0;
+      while (i < this.delayedIds.length) {
+        if (this.delayedUntil[i] <= now) {
+          const id = this.delayedIds[i];
+          this.dropDelay(i);
+          if (proxy_set_effective_context(id) == WasmResult.Ok) proxy_continue_stream(StreamType.Request);
+        } else i++;
+      }
+      if (this.delayedIds.length == 0) this.setTickPeriod(this.settings.pollMs);
+    }
+    super.onTick();
+  }
+
+  private dropDelay(i: i32): void {
+    const last = this.delayedIds.length - 1;
+    this.delayedIds[i] = this.delayedIds[last];
+    this.delayedUntil[i] = this.delayedUntil[last];
+    this.delayedIds.pop();
+    this.delayedUntil.pop();
+  }
+
+  onDelete(ctx: u32): void {
+    if (this.chosen.size > 0) this.chosen.delete(ctx);
+    for (let i = 0; i < this.delayedIds.length; i++) {
+      if (this.delayedIds[i] == ctx) {
+        this.dropDelay(i);
+        if (this.delayedIds.length == 0) this.setTickPeriod(this.settings.pollMs);
+        break;
+      }
+    }
+  }
+}
+
+/** Every field of one match entry holds. */
+function entryHolds(m: RouteMatch): bool {
+  if (m.port >= 0 && request.port() != m.port) return false;
+  const uri = m.uri;
+  if (uri !== null && !uri.matches(request.path())) return false;
+  const method = m.method;
+  if (method !== null && !method.matches(request.method())) return false;
+  const authority = m.authority;
+  if (authority !== null && !authority.matches(request.authority())) return false;
+  const headers = m.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const km = unchecked(headers[i]);
+    if (!keyHolds(km, request.text(km.slot))) return false;
+  }
+  const qp = m.queryParams;
+  for (let i = 0; i < qp.length; i++) {
+    const km = unchecked(qp[i]);
+    if (!keyHolds(km, queryParam(request.query(), km.name))) return false;
+  }
+  return true;
+}
+
+function keyHolds(km: KeyMatch, v: string | null): bool {
+  let hit: bool;
+  if (km.present == 0) hit = v === null;
+  else if (v === null) hit = false;
+  else {
+    const value = km.value;
+    hit = value === null ? true : value.matches(v);
+  }
+  return km.invert ? !hit : hit;
+}
+
+/** The percent-decoded value of the first `name` parameter of `query`; "" for a bare key. */
+export function queryParam(query: string, name: string): string | null {
+  const n = query.length;
+  let start = 0;
+  while (start <= n) {
+    let end = query.indexOf("&", start);
+    if (end < 0) end = n;
+    const eq = query.indexOf("=", start);
+    const keyEnd = eq >= 0 && eq < end ? eq : end;
+    if (keyEnd - start == name.length && query.substr(start, name.length) == name) {
+      return keyEnd == end ? "" : percentDecode(query.substring(keyEnd + 1, end));
+    }
+    start = end + 1;
+  }
+  return null;
+}
+
+/** %XX decoding (no "+" -> space, as Envoy); malformed escapes stay as they are. */
+export function percentDecode(s: string): string {
+  if (s.indexOf("%") < 0) return s;
+  const bytes = Uint8Array.wrap(String.UTF8.encode(s));
+  let w = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b == 0x25 && i + 2 < bytes.length) {
+      const h = hexNibble(bytes[i + 1]);
+      const l = hexNibble(bytes[i + 2]);
+      if (h >= 0 && l >= 0) {
+        bytes[w++] = <u8>((h << 4) | l);
+        i += 2;
+        continue;
+      }
+    }
+    bytes[w++] = b;
+  }
+  return String.UTF8.decodeUnsafe(bytes.dataStart, w);
+}
+
+function hexNibble(c: i32): i32 {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+function chance(percent: f64): bool {
+  return percent >= 100 || Math.random() * 100 < percent;
+}
+
+/** Weighted draw over relative weights (Math.random: xoroshiro128+ seeded once from WASI
+ * random_get, which Envoy provides). */
+function pick(route: Route): Destination {
+  const dests = route.destinations;
+  if (dests.length == 1) return unchecked(dests[0]);
+  let x = Math.random() * route.totalWeight;
+  for (let i = 0; i < dests.length; i++) {
+    const d = unchecked(dests[i]);
+    if (x < d.weight) return d;
+    x -= d.weight;
+  }
+  for (let i = dests.length - 1; i >= 0; i--) if (dests[i].weight > 0) return dests[i];
+  return dests[0];
+}
+
+/** Envoy's order: removals, then sets, then appends. */
+function applyOps(map: i32, ops: HeaderOps): void {
+  for (let i = 0; i < ops.removeNames.length; i++) removeHeader(map, unchecked(ops.removeNames[i]));
+  for (let i = 0; i < ops.setNames.length; i++) setHeaderBytes(map, unchecked(ops.setNames[i]), unchecked(ops.setValues[i]));
+  for (let i = 0; i < ops.addNames.length; i++) addHeaderBytes(map, unchecked(ops.addNames[i]), unchecked(ops.addValues[i]));
+}
+
+function sendRedirect(route: Route): void {
+  const rd = route.redirect!;
+  let scheme = rd.scheme !== null ? <string>rd.scheme : request.scheme();
+  if (scheme.length == 0) scheme = "http";
+  let host = rd.authority !== null ? <string>rd.authority : request.authority();
+  if (rd.port > 0) host = hostWithoutPort(host) + ":" + rd.port.toString();
+  let path = request.fullPath();
+  if (rd.uri !== null) {
+    const uri = <string>rd.uri;
+    const q = path.indexOf("?");
+    path = uri.indexOf("?") < 0 && q >= 0 ? uri + path.substring(q) : uri;
+  }
+  const headers = new Pairs().add("location", scheme + "://" + host + path).serialize();
+  sendLocalReply(rd.status, "redirect", "", headers);
+}
+
+function hostWithoutPort(host: string): string {
+  const colon = host.lastIndexOf(":");
+  if (colon < 0) return host;
+  const bracket = host.lastIndexOf("]");
+  if (bracket > colon) return host;
+  if (host.charCodeAt(0) != 0x5b && host.indexOf(":") != colon) return host; // bare IPv6
+  return host.substring(0, colon);
 }
 
 registerFilter(new Router());

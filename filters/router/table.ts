@@ -135,8 +135,14 @@ function insertByLength(keys: string[], hosts: VirtualHost[], key: string, vh: V
       break;
     }
   }
-  keys.splice(at, 0, [key]);
-  hosts.splice(at, 0, [vh]);
+  keys.push(key);
+  hosts.push(vh);
+  for (let i = keys.length - 1; i > at; i--) {
+    keys[i] = keys[i - 1];
+    hosts[i] = hosts[i - 1];
+  }
+  keys[at] = key;
+  hosts[at] = vh;
 }
 
 export class RouterTable {
@@ -188,7 +194,7 @@ function readRoute(r: Reader, t: RouterTable, v: JsonValue, path: string): Route
   const origin = r.child(o, "origin", path, false);
   if (origin !== null) {
     route.origin = r.string(origin, "kind", path + ".origin") + " " + r.string(origin, "namespace", path + ".origin") + "/" +
-      r.string(origin, "name", path + ".origin") + " rule " + r.int(origin, "rule", path + ".origin", 0, 1e9, 0).toString();
+      r.string(origin, "name", path + ".origin") + " rule " + (<i64>r.int(origin, "rule", path + ".origin", 0, 1e9, 0)).toString();
   }
   const matches = r.array(o, "matches", path, false);
   for (let i = 0; i < matches.length; i++) route.matches.push(readMatch(r, t, matches[i], path + ".matches[" + i.toString() + "]"));

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type HttpCallRequest, type HttpCallResult, ProxyWasmHost } from "../../control/wasmhost/index.ts";
+import { minimalConfig } from "../filters/support.ts";
 import { CONTROL_CLUSTER, type FilterName, filterModule, GET, pluginConfig } from "./support.ts";
 
 /** A scripted control plane: answers the queued results in order, then 304. */
@@ -25,7 +26,9 @@ class ControlPlane {
   }
 }
 
-const config = (etag: string, body = JSON.stringify({ version: etag })): HttpCallResult => ({ status: 200, headers: { etag, "content-type": "application/json" }, body });
+// Each config answer is a valid FilterConfig with a higher version than the previous one.
+let nextVersion = 1;
+const config = (etag: string, body = JSON.stringify(minimalConfig(nextVersion++))): HttpCallResult => ({ status: 200, headers: { etag, "content-type": "application/json" }, body });
 
 async function start(filter: FilterName, cp: ControlPlane, overrides: Record<string, unknown> = {}) {
   return ProxyWasmHost.load(filterModule(filter), {

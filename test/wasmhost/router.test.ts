@@ -1,43 +1,46 @@
-// Router skeleton: a client may never choose the upstream cluster.
+// Router: a client may never choose the upstream cluster (decisions: test/filters/).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ProxyWasmHost } from "../../control/wasmhost/index.ts";
+import { minimalConfig } from "../filters/support.ts";
 import { CONTROL_CLUSTER, filterModule, GET, pluginConfig } from "./support.ts";
+
+const CLUSTER = "outbound|80||default.example";
 
 async function configuredRouter() {
   const host = await ProxyWasmHost.load(filterModule("router"), {
     pluginConfig: pluginConfig(),
     clusters: [CONTROL_CLUSTER],
-    onHttpCall: () => ({ status: 200, headers: { etag: '"v1"' }, body: "{}" }),
+    onHttpCall: () => ({ status: 200, headers: { etag: '"v1"' }, body: JSON.stringify(minimalConfig(1, CLUSTER)) }),
   });
   await host.settle();
   return host;
 }
 
 describe("router filter", () => {
-  it("strips every client-sent x-mesh-cluster and clears the route cache", async () => {
+  it("replaces every client-sent x-mesh-cluster with the routed cluster and clears the route cache", async () => {
     const host = await configuredRouter();
     const s = host.newStream();
     const r = s.requestHeaders([...Object.entries(GET), ["X-Mesh-Cluster", "outbound|9080|v2|reviews"], ["x-mesh-cluster", "second"], ["x-other", "1"]]);
     assert.deepEqual(r, { action: "continue", code: 0 });
-    assert.equal(s.request.get("x-mesh-cluster"), undefined);
+    assert.deepEqual(s.request.getAll("x-mesh-cluster"), [CLUSTER]);
     assert.equal(s.request.get("x-other"), "1");
     assert.equal(s.request.get(":path"), "/reviews/1");
     const edits = s.trace.filter((e) => e.kind === "header" || e.kind === "foreign-function");
     assert.deepEqual(edits, [
       { kind: "header", map: "request-headers", op: "remove", name: "x-mesh-cluster" },
+      { kind: "header", map: "request-headers", op: "add", name: "x-mesh-cluster", value: CLUSTER },
       { kind: "foreign-function", name: "clear_route_cache", result: 0 },
     ]);
     s.done();
     assert.deepEqual(host.violations, []);
   });
 
-  it("leaves requests without the header untouched (no route cache clearing)", async () => {
+  it("a routed request gets only x-mesh-cluster added", async () => {
     const host = await configuredRouter();
     const s = host.newStream();
     s.requestHeaders(GET);
-    assert.deepEqual(s.request.toObject(), GET);
-    assert.ok(!s.trace.some((e) => e.kind === "header" || e.kind === "foreign-function"));
+    assert.deepEqual(s.request.toObject(), { ...GET, "x-mesh-cluster": CLUSTER });
   });
 
   it("strips the header even when it answers 503 for lack of config", async () => {

@@ -1,0 +1,89 @@
+// `npm run demo`: the Bookinfo walkthrough end to end on this machine.
+//   1. the control plane under wrangler dev on https://127.0.0.1:8787 (local state in a temp dir);
+//   2. Bookinfo applied through the config API; each Deployment's pod sent through the admission
+//      webhook (kubectl get pods-style table);
+//   3. every pod run as its Bookinfo stand-in + the dev proxy (the local stand-in for Envoy, with
+//      the real router.wasm/authz.wasm), and the ingress gateway on 127.0.0.1:8080;
+//   4. .demo/topology.json describes it; Ctrl-C stops everything.
+// `npm run demo -- --tour` runs the walkthrough (test/tour) and exits non-zero if a step is off.
+// Options: --istio-gateway (Istio Gateway + VirtualService instead of the Gateway API),
+// --http-api (apply through the HTTP API even when kubectl is on PATH), --requests N.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runTour } from "../../test/tour/tour.ts";
+import { kubectlHome, makeApplier } from "./demo-apply.ts";
+import { startDemoControlPlane } from "./demo-control-plane.ts";
+import { startDemoMesh } from "./demo-mesh.ts";
+import { PROJECT_ROOT } from "./wrangler-dev.ts";
+
+const args = process.argv.slice(2);
+const tour = args.includes("--tour");
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const CP_PORT = Number(flag("--port") ?? 8787);
+const INGRESS_PORT = Number(flag("--ingress-port") ?? 8080);
+const demoDir = join(PROJECT_ROOT, ".demo");
+const stateDir = mkdtempSync(join(tmpdir(), "edge-mesh-demo-"));
+mkdirSync(demoDir, { recursive: true });
+
+const say = (line: string) => console.log(line);
+let cleanup: (() => Promise<void>) | undefined;
+let stopping = false;
+const shutdown = async (code: number) => {
+  if (stopping) return;
+  stopping = true;
+  say("\nStopping the mesh and the control plane…");
+  await cleanup?.().catch((err: unknown) => console.error(err));
+  rmSync(stateDir, { recursive: true, force: true });
+  process.exit(code);
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+
+try {
+  say(`Starting the control plane (wrangler dev) on https://127.0.0.1:${CP_PORT}, local state in ${stateDir} …`);
+  const cp = await startDemoControlPlane({ dir: stateDir, tlsDir: join(PROJECT_ROOT, ".mesh"), port: CP_PORT, pointerTtlSeconds: 1 });
+  cleanup = () => cp.stop();
+  const applier = makeApplier(cp, { home: kubectlHome(stateDir), preferKubectl: !args.includes("--http-api") });
+  say(`Applying Bookinfo ${applier.via === "kubectl" ? "with kubectl" : "through the HTTP API (kubectl is not on PATH)"}, creating the pods through the admission webhook, starting the services and their dev proxies …`);
+  const mesh = await startDemoMesh({
+    cp,
+    applier,
+    ingressPort: INGRESS_PORT,
+    gateway: args.includes("--istio-gateway") ? "istio" : "gateway-api",
+    pollMs: 500,
+    topologyPath: join(demoDir, "topology.json"),
+    log: args.includes("--verbose") ? (l) => say(`  [proxy] ${l}`) : undefined,
+  });
+  cleanup = async () => {
+    await mesh.stop();
+    await cp.stop();
+  };
+  say(`\n$ kubectl get pods\n${mesh.podsTable()}\n`);
+  say(`Ingress gateway (${mesh.gateway.namespace}/${mesh.gateway.workload}, Gateway listener port ${mesh.gateway.port}) on ${mesh.ingressAddress}`);
+  say(`Topology: .demo/topology.json   kubeconfig: ${cp.kubeconfig}`);
+  if (tour) {
+    const requests = Number(flag("--requests") ?? 400);
+    const results = await runTour({ cp, applier, mesh, requests, log: say });
+    const failed = results.filter((r) => !r.ok);
+    say(`\n${results.length - failed.length}/${results.length} steps as expected${failed.length ? `; off: ${failed.map((f) => f.title.split(".")[0]).join(", ")}` : ""}`);
+    await shutdown(failed.length ? 1 : 0);
+  } else {
+    say(`
+Open http://${mesh.ingressAddress}/productpage  (reload: reviews v1 no stars, v2 black, v3 red)
+
+Try, in another terminal:
+  export KUBECONFIG=${cp.kubeconfig}
+  kubectl apply -f ../shared/istio-samples/bookinfo/networking/destination-rule-all.yaml
+  kubectl apply -f ../shared/istio-samples/bookinfo/networking/virtual-service-reviews-50-v3.yaml
+  for i in $(seq 20); do curl -s http://${mesh.ingressAddress}/productpage | grep -o 'reviews-v[0-9]'; done | sort | uniq -c
+  curl -s http://${mesh.topology.workloads["productpage-v1"]?.admin}/config_dump    # what productpage's proxy runs
+
+Ctrl-C stops everything.`);
+  }
+} catch (err) {
+  console.error(`\ndemo failed: ${err instanceof Error ? err.stack : String(err)}`);
+  await shutdown(1);
+}
