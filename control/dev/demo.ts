@@ -47,7 +47,8 @@ try {
   const cp = await startDemoControlPlane({ dir: stateDir, tlsDir: join(PROJECT_ROOT, ".mesh"), port: CP_PORT, pointerTtlSeconds: 1 });
   cleanup = () => cp.stop();
   const applier = makeApplier(cp, { home: kubectlHome(stateDir), preferKubectl: !args.includes("--http-api") });
-  say(`Applying Bookinfo ${applier.via === "kubectl" ? "with kubectl" : "through the HTTP API (kubectl is not on PATH)"}, creating the pods through the admission webhook, starting the services and their dev proxies …`);
+  const how = applier.via === "kubectl" ? "with kubectl" : `through the HTTP API${args.includes("--http-api") ? "" : " (kubectl is not on PATH)"}`;
+  say(`Applying Bookinfo ${how}, creating the pods through the admission webhook, starting the services and their dev proxies …`);
   const mesh = await startDemoMesh({
     cp,
     applier,

@@ -79,6 +79,10 @@ export interface DevProxyStatus {
   version: number;
   mtls?: { mode: PeerAuthMode; port: number };
   certificate?: { spiffeId: string; issuer: string; notAfter: string };
+  certificateError?: string;
+  /** Sidecars: registered with the control plane (endpoint registration, heartbeated). */
+  registered?: boolean;
+  registrationError?: string;
   listeners: Record<string, string>;
   clusters: Record<string, Record<string, number>>;
 }
@@ -100,6 +104,9 @@ export class DevProxy {
   private inboundTls?: HttpsServer;
   readonly listeners: Record<string, string> = {};
   private stopped = false;
+  private registered = false;
+  private registrationError?: string;
+  private registerTimer?: NodeJS.Timeout;
   private readonly log: (line: string) => void;
 
   private constructor(readonly options: DevProxyOptions) {
@@ -146,6 +153,7 @@ export class DevProxy {
       if (!o.app || !o.inbound || !o.outbound) throw new Error("sidecar mode needs app, inbound and outbound addresses");
       this.listeners.outbound = await listen(this.track(createHttpServer((req, res) => void this.outbound(req, res))), o.outbound);
       this.listeners.inbound = await listen(this.track(this.inboundServer()), o.inbound);
+      await this.register();
     } else {
       if (!o.listen) throw new Error("gateway mode needs a listen address");
       this.listeners.gateway = await listen(this.track(createHttpServer((req, res) => void this.gateway(req, res))), o.listen);
@@ -186,6 +194,39 @@ export class DevProxy {
     clearTimeout(this.certTimer);
     this.certTimer = setTimeout(() => void this.renewCertificate(), Math.min(retryMs, 2 ** 31 - 1));
     this.certTimer.unref();
+  }
+
+  // ------------------------------------------------------------------------- registration
+
+  /** Registers this pod with the control plane and heartbeats it (what EDS serves to Envoys).
+   * On one machine every pod is 127.0.0.1, so the registered port is the sidecar's inbound
+   * port; other dev proxies resolve endpoints from the demo's topology (see upstream.ts). */
+  private async register(): Promise<void> {
+    if (this.stopped) return;
+    const o = this.options;
+    const path = `/mesh/v1/proxy/${encodeURIComponent(o.namespace)}/${encodeURIComponent(o.workload)}/endpoints/${encodeURIComponent(o.pod)}`;
+    const [ip, port] = splitHostPort(this.listeners.inbound);
+    let nextMs = 5000;
+    try {
+      const res = await this.cp.request(path, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ ip, ports: { http: port }, mtls: true }) });
+      if (res.status === 200 || res.status === 201) {
+        this.registered = true;
+        nextMs = Math.max(1, Number((JSON.parse(res.body) as { heartbeatSeconds?: number }).heartbeatSeconds ?? 30)) * 1000;
+      } else this.registrationError = `HTTP ${res.status}`;
+    } catch (err) {
+      this.registrationError = err instanceof Error ? err.message : String(err);
+    }
+    clearTimeout(this.registerTimer);
+    this.registerTimer = setTimeout(() => void this.register(), nextMs);
+    this.registerTimer.unref();
+  }
+
+  private async deregister(): Promise<void> {
+    clearTimeout(this.registerTimer);
+    if (!this.registered) return;
+    const o = this.options;
+    const path = `/mesh/v1/proxy/${encodeURIComponent(o.namespace)}/${encodeURIComponent(o.workload)}/endpoints/${encodeURIComponent(o.pod)}`;
+    await this.cp.request(path, { method: "DELETE", timeoutMs: 2000 }).catch(() => undefined);
   }
 
   // ---------------------------------------------------------------------------------- config
@@ -230,6 +271,7 @@ export class DevProxy {
       ...(o.mode === "sidecar" && this.inboundMode() ? { mtls: this.inboundMode() } : {}),
       ...(this.cert ? { certificate: { spiffeId: this.cert.spiffeId, issuer: this.cert.issuer, notAfter: this.cert.notAfter.toISOString() } } : {}),
       ...(this.certError ? { certificateError: this.certError } : {}),
+      ...(o.mode === "sidecar" ? { registered: this.registered, ...(this.registrationError ? { registrationError: this.registrationError } : {}) } : {}),
       listeners: this.listeners,
       clusters: this.upstreams.stats,
     };
@@ -443,7 +485,9 @@ export class DevProxy {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
+    await this.deregister();
     clearTimeout(this.certTimer);
     this.snapshot.stop();
     this.router?.stop();

@@ -18,7 +18,7 @@ import { JsonObject, JsonValue } from "../lib/json";
 import { logInfo, logWarn } from "../lib/log";
 import { anyMatches, ipInAny, StringMatcher } from "../lib/match";
 import { sendLocalReply } from "../lib/reply";
-import { request } from "../lib/request";
+import { hostWithoutPort, request } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { AuthzTable, Condition, Key, Mode, Operation, Policy, readAuthzTable, Rule, Source } from "./policy";
 
@@ -177,10 +177,9 @@ function sourceMatches(s: Source): bool {
 function hostHit(list: StringMatcher[]): bool {
   const a = request.authorityLower();
   if (anyMatches(list, a)) return true;
-  const colon = a.lastIndexOf(":");
-  // also without the port ("reviews:9080" matches hosts: ["reviews"]); not for bare IPv6
-  if (colon > 0 && a.lastIndexOf("]") < colon && a.indexOf(":") == colon) return anyMatches(list, a.substring(0, colon));
-  return false;
+  // also without the port ("reviews:9080" matches hosts: ["reviews"])
+  const host = hostWithoutPort(a);
+  return host.length != a.length && anyMatches(list, host);
 }
 
 function portIn(list: i64[], port: i64): bool {

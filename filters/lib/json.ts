@@ -227,7 +227,8 @@ class Parser {
   }
 }
 
-function hexDigit(c: i32): i32 {
+/** Value of an ASCII hex digit, -1 for anything else. */
+export function hexDigit(c: i32): i32 {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
   if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;

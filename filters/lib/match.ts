@@ -3,7 +3,7 @@
 // is done in place on ASCII letters.
 import { compileRegex, lowerAscii, Regex, regexError } from "./regex";
 import { Reader } from "./schema";
-import { JsonValue } from "./json";
+import { hexDigit, JsonValue } from "./json";
 import { toLowerAscii } from "./request";
 
 export const enum MatchKind { Exact, Prefix, Suffix, Regex, SegmentPrefix, Present }
@@ -203,7 +203,7 @@ export function parseIp(s: string, out: Uint8Array): bool {
     if (j == i || j - i > 4) return false;
     let w = 0;
     for (let k = i; k < j; k++) {
-      const h = hex(s.charCodeAt(k));
+      const h = hexDigit(s.charCodeAt(k));
       if (h < 0) return false;
       w = (w << 4) | h;
     }
@@ -252,12 +252,6 @@ function parseV4(s: string, from: i32, to: i32, out: Uint8Array, at: i32): bool 
   return part == 4;
 }
 
-function hex(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
 
 /** True when `ip` parses and lies in any block. */
 export function ipInAny(blocks: Cidr[], ip: string): bool {

@@ -11,6 +11,8 @@
 // Unicode classes \p{..}, POSIX [[:alpha:]], backreferences, look-around, inline flags other than
 // a leading (?i). Matching works on UTF-16 code units; `.` does not match "\n" (RE2 default).
 
+import { hexDigit } from "./json";
+
 // Opcodes
 const OP_CHAR: u8 = 0; // a = code unit
 const OP_ANY: u8 = 1; // any except \n
@@ -289,7 +291,7 @@ class Parser {
         this.pos++;
         let digits = 0;
         while (this.more() && this.peek() != 0x7d) {
-          const h = hexVal(this.peek());
+          const h = hexDigit(this.peek());
           if (h < 0 || digits >= 4) return this.fail("bad \\x{} escape");
           v = v * 16 + h;
           digits++;
@@ -299,8 +301,8 @@ class Parser {
         this.pos++;
       } else {
         if (this.pos + 2 > this.s.length) return this.fail("bad \\x escape");
-        const h1 = hexVal(this.s.charCodeAt(this.pos));
-        const h2 = hexVal(this.s.charCodeAt(this.pos + 1));
+        const h1 = hexDigit(this.s.charCodeAt(this.pos));
+        const h2 = hexDigit(this.s.charCodeAt(this.pos + 1));
         if (h1 < 0 || h2 < 0) return this.fail("bad \\x escape");
         v = h1 * 16 + h2;
         this.pos += 2;
@@ -354,12 +356,6 @@ class Parser {
   }
 }
 
-function hexVal(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
 
 /** A sparse set of pcs with a capture-slot row per pc (Pike VM thread list). */
 class ThreadList {

@@ -327,6 +327,16 @@ export function authorityPort(authority: string): i64 {
   return p <= 65535 ? p : -1;
 }
 
+/** "host:8080" -> "host", "[::1]:80" -> "[::1]"; a bare IPv6 address or a host without a port
+ * is returned as is. */
+export function hostWithoutPort(host: string): string {
+  const colon = host.lastIndexOf(":");
+  if (colon <= 0) return host;
+  if (host.lastIndexOf("]") > colon) return host;
+  if (host.charCodeAt(0) != 0x5b && host.indexOf(":") != colon) return host; // bare IPv6
+  return host.substring(0, colon);
+}
+
 /** "10.0.0.1:80" -> "10.0.0.1", "[::1]:80" -> "::1", "::1" -> "::1". */
 export function stripPort(addr: string): string {
   if (addr.length > 0 && addr.charCodeAt(0) == 0x5b) {

@@ -14,11 +14,11 @@ import { Action, MapType, proxy_continue_stream, proxy_set_effective_context, St
 import { Gate, gateAction, MeshFilter, nowMs } from "../lib/config";
 import { registerFilter } from "../lib/filter";
 import { addHeaderBytes, getHeader, Pairs, removeHeader, setHeader, setHeaderBytes } from "../lib/headers";
-import { JsonObject, JsonValue } from "../lib/json";
+import { hexDigit, JsonObject, JsonValue } from "../lib/json";
 import { MatchKind, StringMatcher } from "../lib/match";
 import { utf8 } from "../lib/mem";
 import { clearRouteCache, sendLocalReply } from "../lib/reply";
-import { request } from "../lib/request";
+import { hostWithoutPort, request } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { Destination, HeaderOps, KeyMatch, readRouterTable, Route, RouteMatch, RouterTable } from "./table";
 
@@ -274,8 +274,8 @@ export function percentDecode(s: string): string {
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     if (b == 0x25 && i + 2 < bytes.length) {
-      const h = hexNibble(bytes[i + 1]);
-      const l = hexNibble(bytes[i + 2]);
+      const h = hexDigit(bytes[i + 1]);
+      const l = hexDigit(bytes[i + 2]);
       if (h >= 0 && l >= 0) {
         bytes[w++] = <u8>((h << 4) | l);
         i += 2;
@@ -287,12 +287,6 @@ export function percentDecode(s: string): string {
   return String.UTF8.decodeUnsafe(bytes.dataStart, w);
 }
 
-function hexNibble(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
-}
 
 function chance(percent: f64): bool {
   return percent >= 100 || Math.random() * 100 < percent;
@@ -336,13 +330,5 @@ function sendRedirect(route: Route): void {
   sendLocalReply(rd.status, "redirect", "", headers);
 }
 
-function hostWithoutPort(host: string): string {
-  const colon = host.lastIndexOf(":");
-  if (colon < 0) return host;
-  const bracket = host.lastIndexOf("]");
-  if (bracket > colon) return host;
-  if (host.charCodeAt(0) != 0x5b && host.indexOf(":") != colon) return host; // bare IPv6
-  return host.substring(0, colon);
-}
 
 registerFilter(new Router());

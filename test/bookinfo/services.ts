@@ -211,41 +211,24 @@ function productpage(opts: BookinfoAppOptions): Handler {
     return h;
   };
 
-  const getDetails = async (id: number, headers: Record<string, string>): Promise<[number, Record<string, unknown>]> => {
-    try {
-      const r = await callService(opts.outbound, detailsHost, `/details/${id}`, headers, 3000);
-      if (r.status === 200) return [200, JSON.parse(r.body)];
-      return [r.status, { error: "Sorry, product details are currently unavailable for this book." }];
-    } catch {
-      return [500, { error: "Sorry, product details are currently unavailable for this book." }];
-    }
-  };
-
-  // The original tries twice with a 3 s timeout each ("bug introduced explicitly for
-  // illustration in fault injection task").
-  const getReviews = async (id: number, headers: Record<string, string>): Promise<[number, ReviewsBody]> => {
+  /** GET with the original's 3 s timeout, `tries` times; on failure the original's apology. */
+  const fetchJson = async <T>(host: string, path: string, headers: Record<string, string>, what: string, tries = 1): Promise<[number, T | { error: string }]> => {
     let status = 500;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < tries; attempt++) {
       try {
-        const r = await callService(opts.outbound, reviewsHost, `/reviews/${id}`, headers, 3000);
-        if (r.status === 200) return [200, JSON.parse(r.body) as ReviewsBody];
+        const r = await callService(opts.outbound, host, path, headers, 3000);
+        if (r.status === 200) return [200, JSON.parse(r.body) as T];
         status = r.status || 500;
       } catch {
         status = 500;
       }
     }
-    return [status, { error: "Sorry, product reviews are currently unavailable for this book." }];
+    return [status, { error: `Sorry, product ${what} are currently unavailable for this book.` }];
   };
-
-  const getRatings = async (id: number, headers: Record<string, string>): Promise<[number, unknown]> => {
-    try {
-      const r = await callService(opts.outbound, ratingsHost, `/ratings/${id}`, headers, 3000);
-      if (r.status === 200) return [200, JSON.parse(r.body)];
-      return [r.status, { error: "Sorry, product ratings are currently unavailable for this book." }];
-    } catch {
-      return [500, { error: "Sorry, product ratings are currently unavailable for this book." }];
-    }
-  };
+  const getDetails = (id: number, headers: Record<string, string>) => fetchJson<Record<string, unknown>>(detailsHost, `/details/${id}`, headers, "details");
+  // The original tries reviews twice ("bug introduced explicitly for illustration in fault injection task").
+  const getReviews = (id: number, headers: Record<string, string>) => fetchJson<ReviewsBody>(reviewsHost, `/reviews/${id}`, headers, "reviews", 2);
+  const getRatings = (id: number, headers: Record<string, string>) => fetchJson<unknown>(ratingsHost, `/ratings/${id}`, headers, "ratings");
 
   return async (req, res, url) => {
     const path = url.pathname;

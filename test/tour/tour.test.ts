@@ -64,10 +64,12 @@ describe("the mesh comes up", () => {
     }
   });
 
-  test("proxies hold SPIFFE certificates and the filters' config from the control plane", async () => {
+  test("proxies hold SPIFFE certificates from the mesh CA, the filters' config, and registered endpoints", async () => {
     for (const p of mesh!.proxies()) {
       const s = p.status();
       assert.equal(s.ready, true);
+      assert.equal(s.certificate?.issuer, "mesh-ca", `${s.pod}: signed by ${s.certificate?.issuer}`);
+      if (s.mode === "sidecar") assert.equal(s.registered, true, `${s.pod} is registered with the control plane`);
       assert.match(s.certificate!.spiffeId, /^spiffe:\/\/cluster\.local\/ns\/(default|istio-system)\/sa\/[a-z0-9-]+$/);
       assert.ok(s.filters.router.version > 0 && s.filters.authz.version > 0 && s.snapshot.version > 0, JSON.stringify(s));
     }
@@ -91,8 +93,9 @@ describe("the mesh comes up", () => {
 
 describe("the walkthrough", () => {
   for (const step of TOUR) {
-    test(step.title, async () => {
+    test(step.title, async (t) => {
       const r = await step.run(ctx);
+      for (const line of r.observed) t.diagnostic(line);
       assert.ok(r.ok, `${r.problems.join("\n")}\nobserved:\n${r.observed.join("\n")}`);
     });
   }

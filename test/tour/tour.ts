@@ -322,9 +322,10 @@ export const TOUR: TourStep[] = [
     s.see(`anonymous: ${describeObservation(others)}; slowest ${(others.maxMs / 1000).toFixed(2)} s`);
     s.expect((jason.statuses[200] ?? 0) === 2, `jason's pages: ${JSON.stringify(jason.statuses)}`);
     s.expect((jason.reviewsErrors["Sorry, product reviews are currently unavailable for this book."] ?? 0) === 2, `jason's pages should say reviews are unavailable: ${JSON.stringify(jason.reviewsErrors)}`);
-    s.expect(jason.minMs >= 5500 && jason.maxMs < 9000, `jason's pages took ${jason.minMs}–${jason.maxMs} ms, expected about 6 s (two 3 s timeouts)`);
+    s.expect(jason.minMs >= 5500 && jason.maxMs < 10_000, `jason's pages took ${jason.minMs}–${jason.maxMs} ms, expected about 6 s (two 3 s timeouts)`);
     s.distribution(others, { v1: 1 }, true);
-    s.expect(others.maxMs < 2000, `anonymous pages took up to ${others.maxMs} ms: the delay leaked`);
+    // Well under productpage's 3 s timeout: the delay did not leak to other users.
+    s.expect(others.maxMs < 2500, `anonymous pages took up to ${others.maxMs} ms: the delay leaked`);
   }),
 
   step("9. virtual-service-ratings-test-abort: HTTP 500 from ratings for jason → 'Ratings service is currently unavailable'", async (s) => {

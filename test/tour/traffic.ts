@@ -83,7 +83,7 @@ export async function observe(ingress: string, n: number, opts: { cookie?: strin
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(n, opts.concurrency ?? 8) }, worker));
+  await Promise.all(Array.from({ length: Math.min(n, opts.concurrency ?? 4) }, worker));
   return o;
 }
 
