@@ -155,7 +155,7 @@ describe("dashboard", { skip }, () => {
       for (const kind of ["VirtualService", "DestinationRule"]) {
         const row = page.locator(`tr[data-kind="${kind}"][data-namespace="default"][data-name="${name}"]`);
         assert.equal(await row.getAttribute("data-validation"), "valid", `${kind} ${name}`);
-        assert.match(await row.locator("td").nth(2).innerText(), /✓/);
+        assert.match(await row.locator("td.validation-cell").innerText(), /✓/);
       }
     assert.equal(await rows.count(), 8);
     // Filters: kind and name.
@@ -238,6 +238,38 @@ spec:
     }
     assert.deepEqual(await unlabelledControls(page), []);
     await shot(page, "explain");
+
+    // The rendering of an answer in the endpoint's contract, whatever the Worker answered above.
+    await page.route("**/mesh/v1/explain", (route) =>
+      route.fulfill({
+        json: {
+          engine: "wasm",
+          cluster: `outbound|9080|v2|${REVIEWS}`,
+          localReply: null,
+          authz: { allowed: true, policy: null, rule: null },
+          trace: [
+            { filter: "router", text: "matched VirtualService default/reviews http[0]: header end-user = \"jason\"" },
+            "router: picked outbound|9080|v2|reviews.default.svc.cluster.local (weight 100 of 100)",
+            { filter: "authz", text: "no AuthorizationPolicy applies to reviews-v2: allowed" },
+          ],
+        },
+      }),
+    );
+    try {
+      await page.getByRole("button", { name: "Explain" }).click();
+      const section = page.getByRole("region", { name: "What happens" });
+      await section.waitFor();
+      const text = await section.innerText();
+      assert.match(text, /Upstream cluster\s+outbound\|9080\|v2\|reviews/);
+      assert.match(text, /✓ allowed/);
+      assert.deepEqual(
+        (await section.locator("ol.trace > li .step").allInnerTexts()).map((t) => t.split(":")[0]),
+        ["matched VirtualService default/reviews http[0]", "router", "no AuthorizationPolicy applies to reviews-v2"],
+      );
+      await shot(page, "explain-answer");
+    } finally {
+      await page.unroute("**/mesh/v1/explain");
+    }
   });
 
   test("revisions: what changed, a diff, and rollback after confirmation restores all-v1", async () => {

@@ -44,9 +44,9 @@ export function ConfigView({ data, params }: ViewProps) {
             <thead>
               <tr>
                 <th scope="col">Name</th>
-                <th scope="col">Namespace</th>
                 <th scope="col">Kind</th>
                 <th scope="col">Validation</th>
+                <th scope="col">Namespace</th>
                 <th scope="col">Age</th>
               </tr>
             </thead>
@@ -61,11 +61,11 @@ export function ConfigView({ data, params }: ViewProps) {
                         {r.name}
                       </a>
                     </th>
-                    <td>{r.namespace}</td>
                     <td>{r.kind}</td>
-                    <td>
+                    <td class="validation-cell">
                       <ValidationBadge validation={r.validation} />
                     </td>
+                    <td>{r.namespace}</td>
                     <td>{age(r.object.metadata.creationTimestamp, now)}</td>
                   </tr>
                 );
