@@ -10,6 +10,7 @@ import { meshAdminApi } from "./api/mesh-admin.ts";
 import { kubeApi } from "./api/router.ts";
 import { status } from "./api/status.ts";
 import type { Env } from "./env.ts";
+import { explainApi } from "./explain/routes.ts";
 import { proxyApi, tokenApi } from "./proxy/routes.ts";
 import { xdsApi } from "./xds/routes.ts";
 import { caApi } from "./ca/routes.ts";
@@ -40,6 +41,7 @@ app.use("*", requireAdminOrReader);
 app.route("/", tokenApi);
 app.route("/", readTokenApi);
 app.route("/", meshAdminApi);
+app.route("/", explainApi);
 app.route("/", kubeApi);
 
 app.notFound((c) => c.json(status(404, "NotFound", "the server could not find the requested resource"), 404));

@@ -132,6 +132,21 @@ export class ConfigStore extends DurableObject<Env> {
     return row ? { revision: row.revision, serviceAccount: row.service_account, filterConfig: row.filter_config, snapshot: row.snapshot, xds: row.xds } : null;
   }
 
+  /** The workloads of a namespace whose labels include all of `labels` (a cluster's endpoints), sorted. */
+  workloadsMatching(namespace: string, labels: Record<string, string>): string[] {
+    const rows = this.sql.exec<{ workload: string; snapshot: string }>(
+      "SELECT workload, snapshot FROM workloads WHERE workload >= ? AND workload < ? ORDER BY workload",
+      `${namespace}/`,
+      `${namespace}0`,
+    );
+    const out: string[] = [];
+    for (const r of rows) {
+      const own = (JSON.parse(r.snapshot) as { workload: { labels: Record<string, string>; kind: string } }).workload;
+      if (own.kind === "sidecar" && Object.entries(labels).every(([k, v]) => own.labels[k] === v)) out.push(r.workload);
+    }
+    return out;
+  }
+
   // ---- endpoint registry and xDS status (no config revisions) ----
 
   /** Registers (or heartbeats) a pod of a workload. The caller must run as the workload's service account. */

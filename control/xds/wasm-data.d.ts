@@ -1,6 +1,6 @@
-// wrangler.toml bundles build/*.wasm as raw bytes ([[rules]] type = "Data"): the Worker serves
-// them to Envoy, it never instantiates them.
-declare module "*.wasm" {
+// wrangler.toml bundles build/*.wasm.bin as raw bytes ([[rules]] type = "Data"): the Worker serves
+// them to Envoy.
+declare module "*.wasm.bin" {
   const bytes: ArrayBuffer;
   export default bytes;
 }

@@ -1,7 +1,7 @@
 // The filter modules the Worker serves to Envoy (bundled as bytes from build/, which `npm start`,
 // `npm test` and `npm run dev` build first), with their sha256 digests, computed once per isolate.
-import authz from "../../build/authz.wasm";
-import router from "../../build/router.wasm";
+import authz from "../../build/authz.wasm.bin";
+import router from "../../build/router.wasm.bin";
 
 export const MODULES = { router, authz } as const;
 export type ModuleName = keyof typeof MODULES;

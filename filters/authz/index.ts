@@ -15,7 +15,7 @@ import { Gate, gateAction, MeshFilter } from "../lib/config";
 import { registerFilter } from "../lib/filter";
 import { Pairs } from "../lib/headers";
 import { JsonObject, JsonValue } from "../lib/json";
-import { logInfo, logWarn } from "../lib/log";
+import { debugEnabled, logDebug, logInfo, logWarn } from "../lib/log";
 import { anyMatches, ipInAny, StringMatcher } from "../lib/match";
 import { sendLocalReply } from "../lib/reply";
 import { hostWithoutPort, request } from "../lib/request";
@@ -52,18 +52,33 @@ class Authz extends MeshFilter {
       if (t.portModes.has(port)) mode = t.portModes.get(port);
     }
     if (mode == Mode.Strict && !request.mtls()) {
+      if (debugEnabled()) logDebug("mTLS STRICT on port " + request.port().toString() + ": plaintext refused");
       sendLocalReply(403, "mtls_required", "mTLS required\n", DENY_HEADERS);
       return Action.StopIteration;
     }
 
     let denied = false;
+    let why = "";
     const custom = firstMatching(t.custom);
     if (custom !== null) {
-      logWarn("CUSTOM policy " + custom.name + " (provider " + custom.provider + ") matched: no ext_authz provider in this mesh, denied");
+      logWarn("CUSTOM policy " + custom.name + " rule " + matchedRule.toString() + " (provider " + custom.provider + ") matched: no ext_authz provider in this mesh, denied");
       denied = true;
     }
-    if (!denied && firstMatching(t.deny) !== null) denied = true;
-    if (!denied && t.allow.length > 0 && firstMatching(t.allow) === null) denied = true;
+    if (!denied) {
+      const deny = firstMatching(t.deny);
+      if (deny !== null) {
+        denied = true;
+        if (debugEnabled()) why = "denied by " + deny.name + " rule " + matchedRule.toString() + " (DENY)";
+      }
+    }
+    if (!denied && t.allow.length > 0) {
+      const allow = firstMatching(t.allow);
+      if (allow === null) {
+        denied = true;
+        if (debugEnabled()) why = "denied: no rule of the " + t.allow.length.toString() + " ALLOW policies matched";
+      } else if (debugEnabled()) why = "allowed by " + allow.name + " rule " + matchedRule.toString() + " (ALLOW)";
+    }
+    if (why.length > 0) logDebug(why);
     for (let i = 0; i < t.audit.length; i++) {
       const p = unchecked(t.audit[i]);
       if (policyMatches(p)) logInfo("audit " + p.name);
@@ -131,9 +146,17 @@ function firstMatching(policies: Policy[]): Policy | null {
   return null;
 }
 
+/** Index of the rule that made the last policyMatches() true. */
+let matchedRule = 0;
+
 function policyMatches(p: Policy): bool {
   const rules = p.rules;
-  for (let i = 0; i < rules.length; i++) if (ruleMatches(unchecked(rules[i]))) return true;
+  for (let i = 0; i < rules.length; i++) {
+    if (ruleMatches(unchecked(rules[i]))) {
+      matchedRule = i;
+      return true;
+    }
+  }
   return false;
 }
 

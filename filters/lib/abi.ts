@@ -5,6 +5,7 @@
 // ../shared/notes/proxy-wasm-host.md.
 export {
   proxy_log,
+  proxy_get_log_level,
   proxy_set_tick_period_milliseconds,
   proxy_get_current_time_nanoseconds,
   proxy_set_effective_context,

@@ -24,7 +24,7 @@ import {
 import { Filter } from "./filter";
 import { getHeader, Pairs } from "./headers";
 import { JsonObject, JsonValue, parseJson } from "./json";
-import { logError, logInfo, logWarn } from "./log";
+import { logError, logInfo, logWarn, refreshLogLevel } from "./log";
 import { OUT_PTR, OUT_SIZE, OUT_U32, OUT_U64, takeOutBuffer, utf8 } from "./mem";
 import { sendLocalReply } from "./reply";
 
@@ -114,6 +114,7 @@ export abstract class MeshFilter extends Filter {
   abstract acceptConfig(body: string, doc: JsonValue, etag: string): bool;
 
   onConfigure(size: u32): bool {
+    refreshLogLevel();
     if (size == 0) {
       logError("mesh plugin configuration is empty");
       return false;
@@ -133,6 +134,7 @@ export abstract class MeshFilter extends Filter {
 
   /** Polls when the poll period has elapsed (a subclass may tick faster for its own timers). */
   onTick(): void {
+    refreshLogLevel();
     if (nowMs() + <f64>(this.tickMs >> 1) >= this.nextPollAt) this.poll();
   }
 

@@ -1,5 +1,23 @@
 // Logging through proxy_log (Envoy's log), never WASI stdout.
-import { proxy_log, LogLevel } from "./abi";
+import { proxy_get_log_level, proxy_log, LogLevel, WasmResult } from "./abi";
+import { OUT_U32 } from "./mem";
+
+let debugOn = false;
+
+/** Re-reads the host's log level (call at configure time and on ticks: it can change at run time). */
+export function refreshLogLevel(): void {
+  if (proxy_get_log_level(OUT_U32) == WasmResult.Ok) debugOn = load<u32>(OUT_U32) <= <u32>LogLevel.Debug;
+}
+
+/** Whether debug lines are wanted: build per-request decision strings only then (explain runs
+ * the filters at debug level). */
+export function debugEnabled(): bool {
+  return debugOn;
+}
+
+export function logDebug(message: string): void {
+  log(LogLevel.Debug, message);
+}
 
 export function log(level: i32, message: string): void {
   const buf = String.UTF8.encode(message);

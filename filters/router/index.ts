@@ -12,6 +12,7 @@
 export * from "../lib/exports";
 import { Action, MapType, proxy_continue_stream, proxy_set_effective_context, StreamType, WasmResult } from "../lib/abi";
 import { Gate, gateAction, MeshFilter, nowMs } from "../lib/config";
+import { debugEnabled, logDebug } from "../lib/log";
 import { registerFilter } from "../lib/filter";
 import { addHeaderBytes, getHeader, Pairs, removeHeader, setHeader, setHeaderBytes } from "../lib/headers";
 import { hexDigit, JsonObject, JsonValue } from "../lib/json";
@@ -73,6 +74,7 @@ class Router extends MeshFilter {
     request.begin(table.slots);
     const route = this.findRoute(table);
     if (route === null) {
+      if (debugEnabled()) logDebug("no route for " + request.authority() + request.path() + " on port " + request.port().toString() + ": 404 route_not_found");
       sendLocalReply(404, "route_not_found", "", NO_HEADERS);
       return Action.StopIteration;
     }
@@ -113,6 +115,7 @@ class Router extends MeshFilter {
       return Action.StopIteration;
     }
     if (route.abortPercent > 0 && chance(route.abortPercent)) {
+      if (debugEnabled()) logDebug("route " + route.origin + ": fault abort " + route.abortStatus.toString());
       sendLocalReply(route.abortStatus, "fault_filter_abort", "fault filter abort", NO_HEADERS);
       return Action.StopIteration;
     }
@@ -133,6 +136,7 @@ class Router extends MeshFilter {
     addHeaderBytes(M, CLUSTER_HEADER, dest.clusterBytes);
     clearRouteCache();
     if (route.hasResponseOps) this.chosen.set(ctx, new Chosen(route, dest));
+    if (debugEnabled()) logDebug("route " + route.origin + " -> " + dest.cluster + (delayed ? " after a " + (<i64>route.delayMs).toString() + " ms fault delay" : ""));
     if (delayed && route.delayMs > 0) {
       this.delayedIds.push(ctx);
       this.delayedUntil.push(nowMs() + route.delayMs);

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import type { AuthzConfig, AuthzPolicy, AuthzRule } from "../../control/mesh/snapshot.ts";
 import type { ProxyWasmHost } from "../../control/wasmhost/index.ts";
 import type { DecisionRequest } from "./decision-cases.ts";
-import { hostWithConfig, minimalConfig, send } from "./support.ts";
+import { filterConfig, hostWithConfig, minimalConfig, send } from "./support.ts";
 
 async function authz(policies: Partial<AuthzConfig["policies"]>, mtls: AuthzConfig["mtls"] = { mode: "PERMISSIVE", ports: [], origin: [] }): Promise<ProxyWasmHost> {
   const base = minimalConfig(1);
@@ -107,7 +107,7 @@ describe("authz: actions", () => {
     const host = await authz({ custom: [{ name: "ns/ext", provider: "opa", rules: [{ from: [], to: [{ paths: ["/ext*"] }], when: [] }] }] });
     assert.ok(!allowed(host, req({ path: "/ext/a" })));
     assert.ok(allowed(host, req({ path: "/other" })));
-    assert.ok(host.logs.some((l) => l.level === "warn" && /CUSTOM policy ns\/ext \(provider opa\)/.test(l.message)));
+    assert.ok(host.logs.some((l) => l.level === "warn" && /CUSTOM policy ns\/ext rule 0 \(provider opa\)/.test(l.message)));
   });
 
   it("AUDIT logs `audit <policy>` and does not change the decision", async () => {
@@ -123,5 +123,23 @@ describe("authz: actions", () => {
     const o = send(host, req({ port: 8443, mtls: false }));
     assert.deepEqual([o.status, o.stream.localReply?.details], [403, "mtls_required"]);
     assert.ok(allowed(host, req({ port: 8443, peer: { principal: PEER } })));
+  });
+});
+
+describe("decision lines at debug level (what explain shows)", () => {
+  it("authz names the deciding policy and rule; router names the route", async () => {
+    const authzHost = await hostWithConfig("authz", filterConfig("security-allow-deny", "default/reviews-v1"), { logLevel: "debug" });
+    send(authzHost, req({ authority: "reviews:9080", path: "/admin/x", port: 9080, peer: { principal: "spiffe://cluster.local/ns/default/sa/bookinfo-productpage" } })).stream.done();
+    send(authzHost, req({ authority: "reviews:9080", path: "/reviews/1", port: 9080, peer: { principal: "spiffe://cluster.local/ns/default/sa/bookinfo-productpage" } })).stream.done();
+    const lines = authzHost.logs.filter((l) => l.level === "debug").map((l) => l.message);
+    assert.deepEqual(lines, ["denied by default/deny-admin rule 0 (DENY)", "allowed by default/reviews-viewer rule 0 (ALLOW)"]);
+
+    const routerHost = await hostWithConfig("router", filterConfig("reviews-test-v2", "default/productpage-v1"), { logLevel: "debug" });
+    send(routerHost, { authority: "reviews:9080", path: "/", port: 9080, headers: { "end-user": "jason" } }).stream.done();
+    assert.ok(routerHost.logs.some((l) => l.message === "route VirtualService default/reviews rule 0 -> outbound|9080|v2|reviews.default.svc.cluster.local"));
+    // at the default (info) level no per-request lines are built
+    const quiet = await hostWithConfig("authz", filterConfig("security-allow-deny", "default/reviews-v1"));
+    send(quiet, req({ path: "/admin" })).stream.done();
+    assert.ok(!quiet.logs.some((l) => l.level === "debug"));
   });
 });

@@ -140,13 +140,15 @@ class Step {
   }
 }
 
-/** An admin GET; one retry, as a busy wrangler dev on a small machine may be slow to answer. */
-async function cpGet(ctx: TourContext, path: string): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
-  const get = () => httpsRequest(`${ctx.cp.url}${path}`, { ca: ctx.cp.ca, headers: { authorization: `Bearer ${ctx.cp.token}` }, timeoutMs: 15_000 });
-  try {
-    return await get();
-  } catch {
-    return get();
+/** An admin GET, retried on timeouts: a wrangler dev sharing a small machine with other work can
+ * stall for seconds; that is not what the tour is about. */
+async function cpGet(ctx: TourContext, path: string, attempts = 3): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  for (let i = 1; ; i++) {
+    try {
+      return await httpsRequest(`${ctx.cp.url}${path}`, { ca: ctx.cp.ca, headers: { authorization: `Bearer ${ctx.cp.token}` }, timeoutMs: 15_000 });
+    } catch (err) {
+      if (i >= attempts) throw err;
+    }
   }
 }
 
