@@ -141,6 +141,18 @@ describe("translation details", () => {
     assert.equal(disabled[0].transport_socket, undefined);
   });
 
+  test("authz guards where traffic arrives, never the outbound path; the router routes", () => {
+    const listeners = translate(sidecar({ authz: { ...sidecar().authz, mtls: { mode: "STRICT", ports: [], origin: [] } } }), SETTINGS).listeners as any[];
+    const httpFilterNames = (chain: any) =>
+      chain.filters.flatMap((f: any) => (f.typed_config.http_filters ?? []).map((h: any) => h.typed_config?.config?.root_id ?? h.name));
+    const [inbound, outbound] = listeners;
+    for (const chain of inbound.filter_chains.filter((c: any) => c.filter_chain_match.destination_port === 9080))
+      assert.deepEqual(httpFilterNames(chain), ["authz", "envoy.filters.http.router"]);
+    const outboundHttp = outbound.filter_chains.flatMap(httpFilterNames);
+    assert.ok(outboundHttp.includes("router"), JSON.stringify(outboundHttp));
+    assert.ok(!outboundHttp.includes("authz"), "a STRICT workload must still be able to call out");
+  });
+
   test("DestinationRule traffic policy → cluster settings", () => {
     const spec: ClusterSpec = {
       name: "outbound|9080|v1|reviews.default.svc.cluster.local",

@@ -1,5 +1,5 @@
 // The HTTP filters of our chains: jwt_authn (RequestAuthentication), the authz and router wasm
-// filters, Envoy's fault filter (driven by headers the router filter sets) and the router.
+// filters, and Envoy's router.
 import type { JwtRule, WorkloadSnapshot } from "../../mesh/snapshot.ts";
 import { any, socketAddress, TYPE, type Json, type WasmModuleRef, type XdsSettings } from "./types.ts";
 
@@ -50,17 +50,6 @@ export function wasmFilter(filter: FilterName, module: WasmModuleRef, config: Pl
         fail_open: false,
       },
     }),
-  };
-}
-
-/** Envoy's fault filter, fully header-driven: the router filter sets `x-envoy-fault-delay-request`
- *  (ms) or `x-envoy-fault-abort-request` (status) on the requests its VirtualService fault picked,
- *  having drawn the percentage itself, so every request carrying the header gets the fault. */
-export function faultFilter(): Json {
-  const all = { numerator: 100, denominator: "HUNDRED" };
-  return {
-    name: "envoy.filters.http.fault",
-    typed_config: any(TYPE.fault, { delay: { header_delay: {}, percentage: all }, abort: { header_abort: {}, percentage: all } }),
   };
 }
 

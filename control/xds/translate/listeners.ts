@@ -4,7 +4,7 @@
 // cluster named in its header (or, outbound, passes unknown destinations through).
 import { INBOUND_CAPTURE_PORT, OUTBOUND_CAPTURE_PORT } from "../../../admission/ports.ts";
 import type { InboundPort, PeerAuthMode, WorkloadSnapshot } from "../../mesh/snapshot.ts";
-import { faultFilter, jwtAuthnFilter, pluginConfig, routerFilter, wasmFilter } from "./http-filters.ts";
+import { jwtAuthnFilter, pluginConfig, routerFilter, wasmFilter } from "./http-filters.ts";
 import { inboundMtlsSocket } from "./tls.ts";
 import {
   any,
@@ -86,14 +86,21 @@ function tcpProxy(statPrefix: string, cluster: string): Json {
   return { name: "envoy.filters.network.tcp_proxy", typed_config: any(TYPE.tcpProxy, { stat_prefix: statPrefix, cluster }) };
 }
 
-/** The HTTP filters of a workload: jwt_authn, authz, then (routing proxies) router + fault, then Envoy's router. */
-function httpFilters(w: WorkloadSnapshot, settings: XdsSettings, routing: boolean): Json[] {
+/**
+ * The HTTP filters of a chain. Where traffic arrives (a sidecar's inbound ports, a gateway's
+ * listeners): jwt_authn and authz decide who may call. Where it is routed (a sidecar's outbound
+ * listener, a gateway's listeners): our router picks the cluster — and applies VirtualService
+ * faults itself (it pauses or answers the stream), so Envoy's fault filter is not needed.
+ * Outbound traffic is never checked by authz: PeerAuthentication and AuthorizationPolicy are
+ * about the destination, and a STRICT workload must still be able to call out.
+ */
+function httpFilters(w: WorkloadSnapshot, settings: XdsSettings, stages: { authz: boolean; router: boolean }): Json[] {
   const config = pluginConfig(w.workload, settings);
-  const jwt = jwtAuthnFilter(w.authz.jwt);
+  const jwt = stages.authz ? jwtAuthnFilter(w.authz.jwt) : undefined;
   return [
     ...(jwt ? [jwt] : []),
-    wasmFilter("authz", settings.wasm.authz, config, settings),
-    ...(routing ? [wasmFilter("router", settings.wasm.router, config, settings), faultFilter()] : []),
+    ...(stages.authz ? [wasmFilter("authz", settings.wasm.authz, config, settings)] : []),
+    ...(stages.router ? [wasmFilter("router", settings.wasm.router, config, settings)] : []),
     routerFilter(),
   ];
 }
@@ -112,7 +119,7 @@ function inboundChains(mode: PeerAuthMode, port: InboundPort | undefined, portNu
   const http = port !== undefined && HTTP_PROTOCOLS.has(port.protocol.toUpperCase());
   const terminal = (mtls: boolean) =>
     http
-      ? hcm({ statPrefix: `inbound_${label}`, filters: httpFilters(w, settings, false), routeConfig: inboundRouteConfig(port!), mtls }, settings)
+      ? hcm({ statPrefix: `inbound_${label}`, filters: httpFilters(w, settings, { authz: true, router: false }), routeConfig: inboundRouteConfig(port!), mtls }, settings)
       : tcpProxy(`inbound_${label}`, port?.cluster ?? INBOUND_PASSTHROUGH_CLUSTER);
   const match = (extra: Json) => ({ ...(portNumber === undefined ? {} : { destination_port: portNumber }), ...extra });
   const mtlsChain = (extra: Json) => ({
@@ -177,7 +184,7 @@ export function outboundListener(w: WorkloadSnapshot, settings: XdsSettings): Js
       {
         name: "outbound|http",
         filter_chain_match: { application_protocols: ["http/1.0", "http/1.1", "h2c"] },
-        filters: [hcm({ statPrefix: "outbound_http", filters: httpFilters(w, settings, true), rds: OUTBOUND_ROUTE }, settings)],
+        filters: [hcm({ statPrefix: "outbound_http", filters: httpFilters(w, settings, { authz: false, router: true }), rds: OUTBOUND_ROUTE }, settings)],
       },
     ],
     // Anything not HTTP goes where it was sent (Istio's ALLOW_ANY passthrough).
@@ -193,7 +200,7 @@ export function gatewayListeners(w: WorkloadSnapshot, settings: XdsSettings): { 
       name: `0.0.0.0_${port}`,
       address: socketAddress("0.0.0.0", port),
       traffic_direction: "INBOUND",
-      filter_chains: [{ filters: [hcm({ statPrefix: `gateway_${port}`, filters: httpFilters(w, settings, true), rds: gatewayRouteName(port), gateway: true }, settings)] }],
+      filter_chains: [{ filters: [hcm({ statPrefix: `gateway_${port}`, filters: httpFilters(w, settings, { authz: true, router: true }), rds: gatewayRouteName(port), gateway: true }, settings)] }],
     })),
     routes: ports.map(gatewayRoute),
   };

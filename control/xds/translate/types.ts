@@ -16,7 +16,6 @@ export const TYPE = {
   router: `${T}envoy.extensions.filters.http.router.v3.Router`,
   wasm: `${T}envoy.extensions.filters.http.wasm.v3.Wasm`,
   jwtAuthn: `${T}envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication`,
-  fault: `${T}envoy.extensions.filters.http.fault.v3.HTTPFault`,
   tlsInspector: `${T}envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector`,
   originalDst: `${T}envoy.extensions.filters.listener.original_dst.v3.OriginalDst`,
   httpInspector: `${T}envoy.extensions.filters.listener.http_inspector.v3.HttpInspector`,
