@@ -117,6 +117,14 @@ function fromK8sGateway(obj: KubeObject): Workload {
   };
 }
 
+/** Sorted by a string key computed once per item (not once per comparison). */
+function sortedBy<T>(items: T[], key: (item: T) => string): T[] {
+  return items
+    .map((item) => [key(item), item] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, item]) => item);
+}
+
 export function buildRegistry(config: MeshConfig): Registry {
   const services = [...config.services.map(fromService), ...config.serviceEntries.flatMap(fromServiceEntry)];
   const workloads = [
@@ -125,10 +133,10 @@ export function buildRegistry(config: MeshConfig): Registry {
     ...config.k8sGateways.map(fromK8sGateway),
     DEFAULT_INGRESS,
   ];
-  const key = (w: Workload) => `${w.namespace}/${w.name}`;
-  workloads.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  services.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : a.namespace < b.namespace ? -1 : 1));
-  return { services, workloads };
+  return {
+    services: sortedBy(services, (s) => `${s.hostname} ${s.namespace}`),
+    workloads: sortedBy(workloads, (w) => `${w.namespace}/${w.name}`),
+  };
 }
 
 export type { MeshService, Registry, ServicePort, Workload } from "./types.ts";
