@@ -63,9 +63,8 @@ export async function bench(): Promise<BenchEntry[]> {
   const w = await startTestWorker();
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
-    const apply = await w.kubectl(["apply", "-f", `${SAMPLES}bookinfo/platform/kube/bookinfo.yaml`]);
-    if (apply.code !== 0) throw new Error(apply.stderr);
-    const token = (await w.request("/mesh/v1/workload-tokens", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ namespace: "default", serviceAccount: "bookinfo-reviews" }) })).json().token;
+    await w.apply(`${SAMPLES}bookinfo/platform/kube/bookinfo.yaml`);
+    const token = await w.workloadToken("default", "bookinfo-reviews");
     const boot = await w.request(`/mesh/v1/bootstrap/default/reviews-v1?pod=reviews-v1-1&ip=10.0.0.1`, { token });
     const node = boot.json().node;
     const first = await w.request("/v3/discovery:listeners", { method: "POST", token: null, body: JSON.stringify({ version_info: "", node }) });

@@ -11,24 +11,13 @@ const FC = (ns: string, wl: string) => `/mesh/v1/proxy/${ns}/${wl}/filter-config
 before(async () => {
   // No pointer caching: each read sees the latest published revision at once.
   w = await startTestWorker({ MESH_POINTER_TTL_SECONDS: "0" });
-  for (const f of ["platform/kube/bookinfo.yaml", "networking/destination-rule-all.yaml", "networking/virtual-service-all-v1.yaml"]) {
-    const r = await w.kubectl(["apply", "-f", sample(f)]);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  await w.apply(...["platform/kube/bookinfo.yaml", "networking/destination-rule-all.yaml", "networking/virtual-service-all-v1.yaml"].map(sample));
 });
 after(async () => {
   await w?.stop();
 });
 
-async function token(namespace: string, serviceAccount: string): Promise<string> {
-  const r = await w.request("/mesh/v1/workload-tokens", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ namespace, serviceAccount, ttlSeconds: 3600 }),
-  });
-  assert.equal(r.status, 201, r.body);
-  return r.json().token;
-}
+const token = (namespace: string, serviceAccount: string) => w.workloadToken(namespace, serviceAccount);
 
 async function revisionNow(): Promise<number> {
   return (await w.request("/mesh/v1/revisions?limit=1")).json().items[0].revision;

@@ -27,6 +27,10 @@ export interface TestWorker {
   dir: string;
   kubectl(args: string[], opts?: { input?: string }): Promise<KubectlResult>;
   request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; token?: string | null }): Promise<HttpResponse & { json: () => any }>;
+  /** `kubectl apply -f` each file in turn; throws with kubectl's stderr if one fails. */
+  apply(...files: string[]): Promise<void>;
+  /** A workload token for a namespace + service account, issued with the admin token. */
+  workloadToken(namespace: string, serviceAccount: string, ttlSeconds?: number): Promise<string>;
   /** Stops wrangler dev and starts it again on the same port and local state. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -51,7 +55,7 @@ export async function startTestWorker(vars: Record<string, string> = {}): Promis
   let worker = await startWranglerDev(options);
   const kubeconfig = join(dir, "kubeconfig");
   writeKubeconfig(kubeconfig, worker.url, tls.caPem, token);
-  return {
+  const tw: TestWorker = {
     url: worker.url,
     token,
     ca: tls.caPem,
@@ -76,6 +80,21 @@ export async function startTestWorker(vars: Record<string, string> = {}): Promis
       const res = await httpsRequest(`${worker.url}${path}`, { ca: tls.caPem, method: opts.method, headers, body: opts.body });
       return { ...res, json: () => JSON.parse(res.body) };
     },
+    async apply(...files) {
+      for (const f of files) {
+        const r = await tw.kubectl(["apply", "-f", f]);
+        if (r.code !== 0) throw new Error(`kubectl apply -f ${f} failed: ${r.stderr}`);
+      }
+    },
+    async workloadToken(namespace, serviceAccount, ttlSeconds = 3600) {
+      const r = await tw.request("/mesh/v1/workload-tokens", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ namespace, serviceAccount, ttlSeconds }),
+      });
+      if (r.status !== 201) throw new Error(`issuing a workload token failed: ${r.status} ${r.body}`);
+      return r.json().token as string;
+    },
     async restart() {
       await worker.stop();
       worker = await startWranglerDev(options);
@@ -85,4 +104,5 @@ export async function startTestWorker(vars: Record<string, string> = {}): Promis
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return tw;
 }

@@ -66,7 +66,7 @@ spec:
   rules: [{backendRefs: [{name: echo, port: 8080}]}]
 `;
   assert.equal((await w.kubectl(["apply", "-f", "-"], { input: yaml })).code, 0);
-  const token = (await w.request("/mesh/v1/workload-tokens", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ namespace: "default", serviceAccount: "edge-istio" }) })).json().token;
+  const token = await w.workloadToken("default", "edge-istio");
   const r = await w.request(`/mesh/v1/bootstrap/default/edge-istio?pod=edge-istio-1&ip=127.0.0.1`, { token });
   assert.equal(r.status, 200, r.body);
   const bootstrap = r.json();

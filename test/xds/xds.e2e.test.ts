@@ -15,24 +15,13 @@ const DISCOVERY = "envoy.service.discovery.v3.DiscoveryResponse";
 
 before(async () => {
   w = await startTestWorker({ MESH_POINTER_TTL_SECONDS: "0" });
-  for (const f of ["platform/kube/bookinfo.yaml", "networking/destination-rule-all.yaml", "networking/virtual-service-all-v1.yaml"]) {
-    const r = await w.kubectl(["apply", "-f", sample(f)]);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  await w.apply(...["platform/kube/bookinfo.yaml", "networking/destination-rule-all.yaml", "networking/virtual-service-all-v1.yaml"].map(sample));
 });
 after(async () => {
   await w?.stop();
 });
 
-async function workloadToken(namespace: string, serviceAccount: string): Promise<string> {
-  const r = await w.request("/mesh/v1/workload-tokens", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ namespace, serviceAccount, ttlSeconds: 3600 }),
-  });
-  assert.equal(r.status, 201, r.body);
-  return r.json().token;
-}
+const workloadToken = (namespace: string, serviceAccount: string) => w.workloadToken(namespace, serviceAccount);
 
 async function bootstrapFor(namespace: string, workload: string, sa: string, ip: string, token: string) {
   const q = new URLSearchParams({ pod: `${workload}-5d8f9c-x1`, ip, serviceAccount: sa, probers: JSON.stringify({ "/app-health/app/readyz": { httpGet: { path: "/health", port: 9080 } } }) });
