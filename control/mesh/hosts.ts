@@ -28,14 +28,20 @@ export function hostsIntersect(a: string, b: string): boolean {
   return hostMatches(a, b) || hostMatches(b, a);
 }
 
+const SERVICE_SUFFIX = `.svc.${CLUSTER_DOMAIN}`;
+
 /** The names a client in `clientNamespace` may use for a Kubernetes service, with and without the port. */
 export function serviceDomains(hostname: string, port: number, clientNamespace: string): string[] {
-  const names = [hostname];
-  const suffix = `.svc.${CLUSTER_DOMAIN}`;
-  if (hostname.endsWith(suffix)) {
-    const [name, namespace] = hostname.slice(0, -suffix.length).split(".");
-    names.push(`${name}.${namespace}.svc`, `${name}.${namespace}`);
-    if (namespace === clientNamespace) names.push(name);
+  const withPort = `:${port}`;
+  if (!hostname.endsWith(SERVICE_SUFFIX)) return [hostname, hostname + withPort];
+  // `<name>.<namespace>` (Kubernetes names hold no dots); written out, as this runs per service per view.
+  const nameNamespace = hostname.slice(0, -SERVICE_SUFFIX.length);
+  const svc = `${nameNamespace}.svc`;
+  const names = [hostname, hostname + withPort, svc, svc + withPort, nameNamespace, nameNamespace + withPort];
+  const dot = nameNamespace.indexOf(".");
+  if (nameNamespace.slice(dot + 1) === clientNamespace) {
+    const name = nameNamespace.slice(0, dot);
+    names.push(name, name + withPort);
   }
-  return names.flatMap((n) => [n, `${n}:${port}`]);
+  return names;
 }

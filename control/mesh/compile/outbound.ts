@@ -2,6 +2,9 @@
 // the VirtualServices and GAMMA HTTPRoutes that bind to the mesh, and the clusters they use.
 // Everything a service contributes is computed once per compile and shared by every proxy that
 // sees it the same way (clusters by DestinationRule, routes by the client facts they depend on).
+// The memo is keyed by the service object and short per-service keys: this loop runs
+// services × views times, and building and hashing long composite string keys cost more than
+// the work they saved.
 import { specOf } from "../config.ts";
 import { serviceDomains } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
@@ -19,23 +22,45 @@ export interface OutboundConfig {
   clusters: ClusterSpec[];
 }
 
-/** Per-compile memo of what services contribute, keyed by everything the result depends on. */
-export class OutboundMemo {
-  private readonly clusters = new Map<string, ClusterSpec[]>();
-  private readonly routes = new Map<string, Route[]>();
-  private readonly domains = new Map<string, string[]>();
-  /** Per service: how its view depends on the client, and its views by `<port>|<view>|<labels>`. */
-  readonly services = new Map<MeshService, { dependence: "all" | Set<string>; views: Map<string, ServicePortView> }>();
+/** What one service port contributes to the proxies of one view: its clusters and (HTTP) virtual host. */
+interface ServicePortView {
+  clusters: ClusterSpec[];
+  vhost?: VirtualHost;
+}
 
-  get<T>(map: "clusters" | "routes" | "domains", key: string, make: () => T): T {
-    const m = this[map] as unknown as Map<string, T>;
-    let v = m.get(key);
-    if (v === undefined) {
-      v = make();
-      m.set(key, v);
+/** One service's contributions, by the facts they depend on. */
+interface ServiceMemo {
+  /** The client namespaces that see this service differently ("all": every namespace does). */
+  dependence: "all" | Set<string>;
+  /** Per view key, the view of each port (aligned with `service.ports`). */
+  views: Map<string, ServicePortView[]>;
+  /** Per DestinationRule origin ("" for none), the clusters of each port. */
+  clusters: Map<string, ClusterSpec[][]>;
+  /** Per `<port>|<rules>|<client facts>`, the compiled routes. */
+  routes: Map<string, Route[]>;
+}
+
+/** Per-compile memo of what services contribute. */
+export class OutboundMemo {
+  private readonly services = new Map<MeshService, ServiceMemo>();
+
+  of(service: MeshService, index: CompileIndex): ServiceMemo {
+    let memo = this.services.get(service);
+    if (!memo) {
+      memo = { dependence: index.viewDependence(service), views: new Map(), clusters: new Map(), routes: new Map() };
+      this.services.set(service, memo);
     }
-    return v;
+    return memo;
   }
+}
+
+function cached<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = make();
+    map.set(key, v);
+  }
+  return v;
 }
 
 function defaultRoute(service: MeshService, port: number): Route {
@@ -59,55 +84,49 @@ function namesOf(objects: KubeObject[]): string {
   return objects.map((o) => `${o.metadata.namespace}/${o.metadata.name}`).join(",");
 }
 
-function routesFor(workload: Workload, service: MeshService, port: number, index: CompileIndex, memo: OutboundMemo, labelKey: string): Route[] {
+function routesFor(workload: Workload, service: MeshService, port: number, index: CompileIndex, memo: ServiceMemo, labelKey: string): Route[] {
   const gamma = gammaRoutes(index.httpRoutesByService.get(service.hostname) ?? [], service, port, workload.namespace);
-  if (gamma.length) return memo.get("routes", `gamma|${service.hostname}|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
+  if (gamma.length) return cached(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
   const vss = index.meshVirtualServices(service.hostname, workload.namespace);
-  if (!vss.length) return memo.get("routes", `default|${service.hostname}|${port}`, () => [defaultRoute(service, port)]);
+  if (!vss.length) return cached(memo.routes, `default|${port}`, () => [defaultRoute(service, port)]);
   // Routes depend on the client only through sourceNamespace and sourceLabels matches.
   const clientKey = vss.some((vs) => index.matchesOnSourceNamespace(vs)) ? `${workload.namespace}|${labelKey}` : labelKey;
-  return memo.get("routes", `vs|${service.hostname}|${port}|${namesOf(vss)}|${clientKey}`, () => {
+  return cached(memo.routes, `vs|${port}|${namesOf(vss)}|${clientKey}`, () => {
     const ctx: RouteContext = { workload, gateway: "mesh", port, defaultPort: index.defaultPort };
     return vss.flatMap((vs) => compileVirtualServiceRoutes(vs, ctx));
   });
 }
 
-/** What one service port contributes to the proxies of one view: its clusters and (HTTP) virtual host. */
-interface ServicePortView {
-  clusters: ClusterSpec[];
-  vhost?: VirtualHost;
-}
-
-function servicePortView(workload: Workload, service: MeshService, port: number, protocol: string, index: CompileIndex, memo: OutboundMemo, labelKey: string): ServicePortView {
+/** The views of every port of a service for one client (clusters shared across views with the same DestinationRule). */
+function servicePortViews(workload: Workload, service: MeshService, index: CompileIndex, memo: ServiceMemo, labelKey: string): ServicePortView[] {
   const dr = findDestinationRule(index.destinationRulesFor(service.hostname), service.hostname, workload.namespace, service.namespace);
-  const clusters = memo.get("clusters", `${service.hostname}|${port}|${dr?.origin ?? ""}`, () => serviceClusters(service, port, dr));
-  if (!isHttp(protocol)) return { clusters };
-  const sameNamespace = service.namespace === workload.namespace;
-  const domains = memo.get("domains", `${service.hostname}|${port}|${sameNamespace}`, () => serviceDomains(service.hostname, port, workload.namespace));
-  return { clusters, vhost: { name: `${service.hostname}:${port}`, domains, routes: routesFor(workload, service, port, index, memo, labelKey) } };
+  const clusters = cached(memo.clusters, dr?.origin ?? "", () => service.ports.map(({ port }) => serviceClusters(service, port, dr)));
+  return service.ports.map(({ port, protocol }, i): ServicePortView => {
+    if (!isHttp(protocol)) return { clusters: clusters[i] };
+    const domains = serviceDomains(service.hostname, port, workload.namespace);
+    return { clusters: clusters[i], vhost: { name: `${service.hostname}:${port}`, domains, routes: routesFor(workload, service, port, index, memo, labelKey) } };
+  });
 }
 
 export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo, labelKey: string): OutboundConfig {
   const byPort = new Map<number, VirtualHost[]>();
   const clusters: ClusterSpec[] = [];
   for (const service of services) {
+    const known = memo.of(service, index);
     // Most proxies see a service the same way: share that view, unless this namespace is special.
-    let known = memo.services.get(service);
-    if (!known) {
-      known = { dependence: index.viewDependence(service), views: new Map() };
-      memo.services.set(service, known);
-    }
     const special = known.dependence === "all" || known.dependence.has(workload.namespace);
     const viewKey = special ? workload.namespace : service.namespace === workload.namespace ? "own" : "*";
-    for (const { port, protocol } of service.ports) {
-      const key = labelKey ? `${port}|${viewKey}|${labelKey}` : viewKey === "*" ? String(port) : `${port}|${viewKey}`;
-      let view = known.views.get(key);
-      if (!view) {
-        view = servicePortView(workload, service, port, protocol, index, memo, labelKey);
-        known.views.set(key, view);
-      }
+    const key = labelKey ? `${viewKey}|${labelKey}` : viewKey;
+    let views = known.views.get(key);
+    if (!views) {
+      views = servicePortViews(workload, service, index, known, labelKey);
+      known.views.set(key, views);
+    }
+    for (let i = 0; i < views.length; i++) {
+      const view = views[i];
       for (const c of view.clusters) clusters.push(c);
       if (!view.vhost) continue;
+      const port = service.ports[i].port;
       const list = byPort.get(port);
       if (list) list.push(view.vhost);
       else byPort.set(port, [view.vhost]);
