@@ -28,20 +28,18 @@ function endpointsOf(service: MeshService, port: number, subset?: Subset): Clust
   return { kind: "workloads", namespace: service.namespace, labels: { ...(service.selector ?? {}), ...(subset?.labels ?? {}) } };
 }
 
+function cluster(service: MeshService, port: number, dr: ResolvedDestinationRule | undefined, subset: Subset | undefined): ClusterSpec {
+  const name = subset?.name ?? "";
+  const spec: ClusterSpec = { name: outboundCluster(port, name, service.hostname), host: service.hostname, port, subset: name, endpoints: endpointsOf(service, port, subset) };
+  const policy = dr && clusterTrafficPolicy(dr, port, subset);
+  if (policy) spec.trafficPolicy = policy;
+  if (dr) spec.destinationRule = dr.origin;
+  return spec;
+}
+
 /** The clusters for one port of a service: the whole service, plus one per subset of its DestinationRule. */
 export function serviceClusters(service: MeshService, port: number, dr: ResolvedDestinationRule | undefined): ClusterSpec[] {
-  const cluster = (subset?: Subset): ClusterSpec => {
-    const spec: ClusterSpec = {
-      name: outboundCluster(port, subset?.name ?? "", service.hostname),
-      host: service.hostname,
-      port,
-      subset: subset?.name ?? "",
-      endpoints: endpointsOf(service, port, subset),
-    };
-    const policy = dr && clusterTrafficPolicy(dr, port, subset);
-    if (policy) spec.trafficPolicy = policy;
-    if (dr) spec.destinationRule = dr.origin;
-    return spec;
-  };
-  return [cluster(), ...(dr?.spec.subsets ?? []).map(cluster)];
+  const clusters = [cluster(service, port, dr, undefined)];
+  for (const subset of dr?.spec.subsets ?? []) clusters.push(cluster(service, port, dr, subset));
+  return clusters;
 }

@@ -153,6 +153,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       for (const [k, v] of Object.entries(workload.labels))
         for (const s of servicesByLabel.get(`${workload.namespace}|${k}=${v}`) ?? []) if (selectorMatches(s.selector, workload.labels)) found.add(s);
       // In registry order (by hostname), so output does not depend on label order.
+      if (found.size < 2) return [...found];
       return [...found].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
     },
   };
