@@ -77,11 +77,15 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       if (p.kind === "Service" && (p.group ?? "") === "")
         push(httpRoutesByService, `${p.name}.${p.namespace ?? r.metadata.namespace}.svc.cluster.local`, r);
 
-  // Services by `<namespace>|<one selector label>`: a workload only checks services keyed by its own labels.
-  const servicesByLabel = new Map<string, MeshService[]>();
+  // Services by namespace, then by one `<key>=<value>` of their selector: a workload only checks
+  // the services keyed by its own labels.
+  const servicesByLabel = new Map<string, Map<string, MeshService[]>>();
   for (const s of registry.services) {
     const first = s.kind === "Service" && s.selector && Object.entries(s.selector)[0];
-    if (first) push(servicesByLabel, `${s.namespace}|${first[0]}=${first[1]}`, s);
+    if (!first) continue;
+    let inNamespace = servicesByLabel.get(s.namespace);
+    if (!inNamespace) servicesByLabel.set(s.namespace, (inNamespace = new Map()));
+    push(inNamespace, `${first[0]}=${first[1]}`, s);
   }
 
   const sidecars = config.sidecars;
@@ -150,8 +154,10 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     matchesOnSourceNamespace: (vs) => bySourceNamespace.has(vs),
     servicesSelecting(workload) {
       const found = new Set<MeshService>();
-      for (const [k, v] of Object.entries(workload.labels))
-        for (const s of servicesByLabel.get(`${workload.namespace}|${k}=${v}`) ?? []) if (selectorMatches(s.selector, workload.labels)) found.add(s);
+      const inNamespace = servicesByLabel.get(workload.namespace);
+      if (!inNamespace) return [];
+      for (const k in workload.labels)
+        for (const s of inNamespace.get(`${k}=${workload.labels[k]}`) ?? []) if (selectorMatches(s.selector, workload.labels)) found.add(s);
       // In registry order (by hostname), so output does not depend on label order.
       if (found.size < 2) return [...found];
       return [...found].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));

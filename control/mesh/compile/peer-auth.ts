@@ -14,7 +14,8 @@ interface PeerAuthSpec {
   portLevelMtls?: Record<string, { mode?: Mode }>;
 }
 
-const PRECEDENCE: Scope[] = ["workload", "namespace", "mesh"];
+/** Broadest first: each narrower level overrides what the broader one set. */
+const BROADEST_FIRST: Scope[] = ["mesh", "namespace", "workload"];
 
 export function resolvePeerAuth(policies: KubeObject[], workload: Workload, registry: Registry): MtlsPolicy {
   if (workload.kind === "Gateway") return { mode: "DISABLE", ports: [], origin: ["gateway: listeners follow the Gateway's TLS settings, not PeerAuthentication"] };
@@ -26,7 +27,7 @@ export function resolvePeerAuth(policies: KubeObject[], workload: Workload, regi
   }
   let mode: PeerAuthMode = "PERMISSIVE";
   const origin: string[] = [];
-  for (const scope of [...PRECEDENCE].reverse()) {
+  for (const scope of BROADEST_FIRST) {
     const p = atLevel.get(scope);
     const m = p && specOf<PeerAuthSpec>(p).mtls?.mode;
     if (p) origin.push(`${p.metadata.namespace}/${p.metadata.name}`);

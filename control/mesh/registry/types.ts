@@ -53,7 +53,8 @@ export function workloadKey(w: Pick<Workload, "namespace" | "name">): string {
 /** Every key/value of `selector` is in `labels` (an empty selector matches everything). */
 export function selectorMatches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
   if (!selector) return false;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  for (const k in selector) if (labels[k] !== selector[k]) return false;
+  return true;
 }
 
 /** Is the service visible from a namespace, by its exportTo? */
