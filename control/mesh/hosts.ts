@@ -15,6 +15,7 @@ export function resolveHost(host: string, namespace: string): string {
 
 /** Does a (possibly wildcard) host pattern match a concrete host? `*` matches all; `*.x.com` matches `a.x.com`. */
 export function hostMatches(pattern: string, host: string): boolean {
+  if (pattern === host) return true;
   const p = pattern.toLowerCase();
   const h = host.toLowerCase();
   if (p === "*") return true;

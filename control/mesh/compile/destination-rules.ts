@@ -4,6 +4,7 @@
 import { ROOT_NAMESPACE, specOf } from "../config.ts";
 import { hostMatches, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { hasKeys } from "../objects.ts";
 
 export interface TrafficPolicy {
   portLevelSettings?: ({ port?: { number?: number } } & Record<string, unknown>)[];
@@ -28,10 +29,36 @@ export interface ResolvedDestinationRule {
   spec: DestinationRuleSpec;
 }
 
+const EXPORT_TO_ALL = ["*"];
+
 function exportedTo(dr: KubeObject, namespace: string): boolean {
-  const exportTo = specOf<DestinationRuleSpec>(dr).exportTo ?? ["*"];
+  const exportTo = specOf<DestinationRuleSpec>(dr).exportTo ?? EXPORT_TO_ALL;
   const own = dr.metadata.namespace;
   return exportTo.some((e) => e === "*" || e === namespace || (e === "." && own === namespace));
+}
+
+/** A rule's host, fully qualified in its own namespace; memoised per object, as lookups run per service per view. */
+const qualifiedHosts = new WeakMap<KubeObject, string>();
+function qualifiedHost(dr: KubeObject): string {
+  let host = qualifiedHosts.get(dr);
+  if (host === undefined) {
+    host = resolveHost(specOf<DestinationRuleSpec>(dr).host, dr.metadata.namespace ?? "");
+    qualifiedHosts.set(dr, host);
+  }
+  return host;
+}
+
+/** The rule for `hostname` among those of namespace `ns` visible to the client: an exact host beats a
+ *  wildcard; among equals the oldest wins (rules arrive sorted by age). */
+function ruleInNamespace(rules: KubeObject[], hostname: string, ns: string, clientNamespace: string): KubeObject | undefined {
+  let wildcard: KubeObject | undefined;
+  for (const dr of rules) {
+    if (dr.metadata.namespace !== ns || !exportedTo(dr, clientNamespace)) continue;
+    const host = qualifiedHost(dr);
+    if (host === hostname) return dr;
+    if (!wildcard && hostMatches(host, hostname)) wildcard = dr;
+  }
+  return wildcard;
 }
 
 export function findDestinationRule(
@@ -40,16 +67,11 @@ export function findDestinationRule(
   clientNamespace: string,
   serviceNamespace: string,
 ): ResolvedDestinationRule | undefined {
-  for (const ns of [clientNamespace, serviceNamespace, ROOT_NAMESPACE]) {
-    const candidates = rules.filter(
-      (dr) => dr.metadata.namespace === ns && exportedTo(dr, clientNamespace) && hostMatches(resolveHost(specOf<DestinationRuleSpec>(dr).host, ns), hostname),
-    );
-    // An exact host beats a wildcard; among equals the oldest wins (rules arrive sorted by age).
-    const exact = candidates.find((dr) => resolveHost(specOf<DestinationRuleSpec>(dr).host, ns) === hostname);
-    const chosen = exact ?? candidates[0];
-    if (chosen) return { origin: `${chosen.metadata.namespace}/${chosen.metadata.name}`, spec: specOf<DestinationRuleSpec>(chosen) };
-  }
-  return undefined;
+  const chosen =
+    ruleInNamespace(rules, hostname, clientNamespace, clientNamespace) ??
+    ruleInNamespace(rules, hostname, serviceNamespace, clientNamespace) ??
+    ruleInNamespace(rules, hostname, ROOT_NAMESPACE, clientNamespace);
+  return chosen && { origin: `${chosen.metadata.namespace}/${chosen.metadata.name}`, spec: specOf<DestinationRuleSpec>(chosen) };
 }
 
 function withoutPortLevel(policy: TrafficPolicy | undefined, port: number): Record<string, unknown> | undefined {
@@ -66,5 +88,5 @@ export function clusterTrafficPolicy(dr: ResolvedDestinationRule, port: number, 
   const base = withoutPortLevel(dr.spec.trafficPolicy, port);
   const own = withoutPortLevel(subset?.trafficPolicy, port);
   const merged = { ...(base ?? {}), ...(own ?? {}) };
-  return Object.keys(merged).length > 0 ? merged : undefined;
+  return hasKeys(merged) ? merged : undefined;
 }

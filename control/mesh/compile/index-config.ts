@@ -12,6 +12,8 @@ interface SidecarSpec {
   egress?: { hosts: string[] }[];
 }
 
+const NONE: never[] = [];
+
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
@@ -92,6 +94,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   const visibleCache = new Map<string, MeshService[]>();
 
   function sidecarFor(workload: Workload): KubeObject | undefined {
+    if (!sidecars.length) return undefined;
     const inNs = sidecars.filter((s) => s.metadata.namespace === workload.namespace);
     return (
       inNs.find((s) => selectorMatches(specOf<SidecarSpec>(s).workloadSelector?.labels, workload.labels)) ??
@@ -114,15 +117,17 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
 
   return {
     servicesByHost,
-    destinationRulesFor: (host) => [...(drByHost.get(host) ?? []), ...drWildcards],
+    destinationRulesFor: (host) => (drWildcards.length ? [...(drByHost.get(host) ?? []), ...drWildcards] : (drByHost.get(host) ?? NONE)),
     httpRoutesByService,
     meshVirtualServices(host, clientNamespace) {
-      const exact = vsByHost.get(host) ?? [];
+      const exact = vsByHost.get(host) ?? NONE;
       const wild = vsWildcards.filter((vs) =>
         (specOf<VirtualServiceSpec>(vs).hosts ?? []).some((h) => hostMatches(resolveHost(h, vs.metadata.namespace ?? "default"), host)),
       );
       const all = wild.length ? [...exact, ...wild] : exact;
-      return all.filter((vs) => virtualServiceVisible(vs, clientNamespace));
+      const visible = (vs: KubeObject) => virtualServiceVisible(vs, clientNamespace);
+      // The index's own list when every rule is visible (the common case): callers only read it.
+      return all.every(visible) ? all : all.filter(visible);
     },
     defaultPort(host, listenerPort) {
       const ports = servicesByHost.get(host)?.ports ?? [];

@@ -1,16 +1,15 @@
 // compile(config, registry) → Snapshot: the pure function at the heart of the mesh. No I/O,
 // deterministic output (same input, same JSON), one WorkloadSnapshot per proxy.
-import { ROOT_NAMESPACE, type MeshConfig } from "../config.ts";
-import type { KubeObject } from "../kinds/types.ts";
+import type { MeshConfig } from "../config.ts";
+import { hasKeys } from "../objects.ts";
 import type { Registry, Workload } from "../registry/types.ts";
 import { selectorMatches, workloadKey } from "../registry/types.ts";
 import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
-import { compileAuthorization, compileJwtRules } from "./authz.ts";
 import { inboundCluster } from "./clusters.ts";
 import { compileGateway } from "./gateway.ts";
 import { buildIndex, type CompileIndex } from "./index-config.ts";
 import { compileOutbound, OutboundMemo, type OutboundConfig } from "./outbound.ts";
-import { resolvePeerAuth } from "./peer-auth.ts";
+import { WorkloadPolicies } from "./workload-policies.ts";
 
 /** The ports a workload receives on: the target ports of the Services that select it. */
 function inboundPorts(workload: Workload, index: CompileIndex): InboundPort[] {
@@ -28,28 +27,8 @@ function isGatewayProxy(workload: Workload, config: MeshConfig): boolean {
   if (workload.kind === "Gateway") return true;
   return config.gateways.some((gw) => {
     const selector = (gw.spec as { selector?: Record<string, string> } | undefined)?.selector;
-    return !!selector && Object.keys(selector).length > 0 && selectorMatches(selector, workload.labels);
+    return hasKeys(selector) && selectorMatches(selector, workload.labels);
   });
-}
-
-type ScopedPolicies = Pick<MeshConfig, "peerAuthentications" | "authorizationPolicies" | "requestAuthentications">;
-
-/** The policies that can apply in a namespace: its own and the root namespace's (oldest first, as given). */
-function policiesByNamespace(config: MeshConfig): (namespace: string) => ScopedPolicies {
-  const cache = new Map<string, ScopedPolicies>();
-  return (namespace) => {
-    let scoped = cache.get(namespace);
-    if (!scoped) {
-      const inScope = (list: KubeObject[]) => list.filter((p) => p.metadata.namespace === namespace || p.metadata.namespace === ROOT_NAMESPACE);
-      scoped = {
-        peerAuthentications: inScope(config.peerAuthentications),
-        authorizationPolicies: inScope(config.authorizationPolicies),
-        requestAuthentications: inScope(config.requestAuthentications),
-      };
-      cache.set(namespace, scoped);
-    }
-    return scoped;
-  };
 }
 
 function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, string> {
@@ -75,16 +54,11 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
   const namespaceLabels = namespaceLabelsOf(config);
   const outboundCache = new Map<string, OutboundConfig>();
   const memo = new OutboundMemo();
-  const scoped = policiesByNamespace(config);
+  const inboundPolicies = new WorkloadPolicies(config, registry);
   const workloads: Record<string, WorkloadSnapshot> = {};
   for (const w of registry.workloads) {
     const gateway = isGatewayProxy(w, config);
-    const policies = scoped(w.namespace);
-    const authz = {
-      mtls: resolvePeerAuth(policies.peerAuthentications, w, registry),
-      policies: compileAuthorization(policies.authorizationPolicies, w, registry),
-      jwt: compileJwtRules(policies.requestAuthentications, w, registry),
-    };
+    const authz = inboundPolicies.of(w);
     const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
     if (gateway) {
       const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);

@@ -72,8 +72,8 @@ function defaultRoute(service: MeshService, port: number): Route {
 }
 
 /** GAMMA: a route in the service's namespace serves every client; one elsewhere only its own namespace. */
-function gammaRoutes(routes: KubeObject[], service: MeshService, port: number, clientNamespace: string): KubeObject[] {
-  return routes.filter((r) => {
+function gammaRoutes(routes: KubeObject[] | undefined, service: MeshService, port: number, clientNamespace: string): KubeObject[] | undefined {
+  return routes?.filter((r) => {
     const ns = r.metadata.namespace;
     if (ns !== service.namespace && ns !== clientNamespace) return false;
     return (specOf<HTTPRouteSpec>(r).parentRefs ?? []).some((p) => p.kind === "Service" && (p.port === undefined || p.port === port));
@@ -85,8 +85,8 @@ function namesOf(objects: KubeObject[]): string {
 }
 
 function routesFor(workload: Workload, service: MeshService, port: number, index: CompileIndex, memo: ServiceMemo, labelKey: string): Route[] {
-  const gamma = gammaRoutes(index.httpRoutesByService.get(service.hostname) ?? [], service, port, workload.namespace);
-  if (gamma.length) return cached(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
+  const gamma = gammaRoutes(index.httpRoutesByService.get(service.hostname), service, port, workload.namespace);
+  if (gamma?.length) return cached(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
   const vss = index.meshVirtualServices(service.hostname, workload.namespace);
   if (!vss.length) return cached(memo.routes, `default|${port}`, () => [defaultRoute(service, port)]);
   // Routes depend on the client only through sourceNamespace and sourceLabels matches.

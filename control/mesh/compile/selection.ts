@@ -2,6 +2,7 @@
 // and targetRefs, shared by PeerAuthentication, AuthorizationPolicy and RequestAuthentication.
 import { ROOT_NAMESPACE, specOf } from "../config.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { hasKeys } from "../objects.ts";
 import { gatewayWorkloadName } from "../registry/index.ts";
 import { selectorMatches, type Registry, type Workload } from "../registry/types.ts";
 
@@ -38,7 +39,7 @@ export function policyScope(policy: KubeObject, workload: Workload, registry: Re
   const refs = spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : []);
   if (refs.length > 0) return refs.some((r) => targets(r, ns, workload, registry)) ? "workload" : undefined;
   const labels = spec.selector?.matchLabels;
-  const hasSelector = labels !== undefined && Object.keys(labels).length > 0;
+  const hasSelector = hasKeys(labels);
   if (ns === ROOT_NAMESPACE) {
     if (!hasSelector) return "mesh";
     return selectorMatches(labels, workload.labels) ? "workload" : undefined;

@@ -186,9 +186,11 @@ export function compileVirtualServiceRoutes(vs: KubeObject, ctx: RouteContext): 
   return (specOf<VirtualServiceSpec>(vs).http ?? []).flatMap((rule, i) => compileRule(rule, i, vs, ctx) ?? []);
 }
 
+const EXPORT_TO_ALL = ["*"];
+
 /** Is the VirtualService visible to clients in `namespace` (exportTo)? */
 export function virtualServiceVisible(vs: KubeObject, namespace: string): boolean {
-  const exportTo = specOf<VirtualServiceSpec>(vs).exportTo ?? ["*"];
+  const exportTo = specOf<VirtualServiceSpec>(vs).exportTo ?? EXPORT_TO_ALL;
   return exportTo.some((e) => e === "*" || e === namespace || (e === "." && vs.metadata.namespace === namespace));
 }
 
