@@ -91,7 +91,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   }
 
   const sidecars = config.sidecars;
-  const visibleCache = new Map<string, MeshService[]>();
+  const visibleCache = new Map<string, { key: string; services: MeshService[] }>();
 
   function sidecarFor(workload: Workload): KubeObject | undefined {
     if (!sidecars.length) return undefined;
@@ -137,12 +137,12 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     visibleServices(workload) {
       const sidecar = sidecarFor(workload);
       const key = `${workload.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ""}`;
-      let services = visibleCache.get(key);
-      if (!services) {
-        services = registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s)));
-        visibleCache.set(key, services);
+      let visible = visibleCache.get(key);
+      if (!visible) {
+        visible = { key, services: registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s))) };
+        visibleCache.set(key, visible);
       }
-      return { key, services };
+      return visible;
     },
     viewDependence(service) {
       const vss = [...(vsByHost.get(service.hostname) ?? []), ...vsWildcards];

@@ -2,7 +2,7 @@
 // deterministic output (same input, same JSON), one WorkloadSnapshot per proxy.
 import type { MeshConfig } from "../config.ts";
 import { hasKeys } from "../objects.ts";
-import type { Registry, Workload } from "../registry/types.ts";
+import type { MeshService, Registry, Workload } from "../registry/types.ts";
 import { selectorMatches, workloadKey } from "../registry/types.ts";
 import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
 import { inboundCluster } from "./clusters.ts";
@@ -11,10 +11,21 @@ import { buildIndex, type CompileIndex } from "./index-config.ts";
 import { compileOutbound, OutboundMemo, type OutboundConfig } from "./outbound.ts";
 import { WorkloadPolicies } from "./workload-policies.ts";
 
-/** The ports a workload receives on: the target ports of the Services that select it. */
-function inboundPorts(workload: Workload, index: CompileIndex): InboundPort[] {
+/** The ports a workload receives on: the target ports of the Services that select it. Workloads
+ *  selected by one Service with numeric target ports (most) share the list of that Service. */
+function inboundPorts(workload: Workload, index: CompileIndex, byService: Map<MeshService, InboundPort[]>): InboundPort[] {
+  const services = index.servicesSelecting(workload);
+  if (services.length === 1 && services[0].ports.every((p) => typeof p.targetPort === "number")) {
+    let ports = byService.get(services[0]);
+    if (!ports) byService.set(services[0], (ports = targetPorts(services, workload)));
+    return ports;
+  }
+  return targetPorts(services, workload);
+}
+
+function targetPorts(services: MeshService[], workload: Workload): InboundPort[] {
   const ports = new Map<number, InboundPort>();
-  for (const s of index.servicesSelecting(workload)) {
+  for (const s of services) {
     for (const p of s.ports) {
       const target = typeof p.targetPort === "number" ? p.targetPort : workload.namedPorts[p.targetPort];
       if (target !== undefined && !ports.has(target)) ports.set(target, { port: target, cluster: inboundCluster(target), protocol: p.protocol });
@@ -39,7 +50,7 @@ function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, s
 /** Sidecars whose outbound view is the same share one computed table. */
 function outboundFor(workload: Workload, index: CompileIndex, cache: Map<string, OutboundConfig>, memo: OutboundMemo): OutboundConfig {
   const { key: visibility, services } = index.visibleServices(workload);
-  const labelKey = index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",");
+  const labelKey = index.sourceLabelKeys.length ? index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",") : "";
   const key = `${visibility}|${labelKey}`;
   let outbound = cache.get(key);
   if (!outbound) {
@@ -55,6 +66,7 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
   const outboundCache = new Map<string, OutboundConfig>();
   const memo = new OutboundMemo();
   const inboundPolicies = new WorkloadPolicies(config, registry);
+  const inboundByService = new Map<MeshService, InboundPort[]>();
   const workloads: Record<string, WorkloadSnapshot> = {};
   for (const w of registry.workloads) {
     const gateway = isGatewayProxy(w, config);
@@ -65,7 +77,7 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
       workloads[workloadKey(w)] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
     } else {
       const outbound = outboundFor(w, index, outboundCache, memo);
-      workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, index) };
+      workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, index, inboundByService) };
     }
   }
   return { revision, workloads };
