@@ -26,8 +26,8 @@ export interface CompileIndex {
   httpRoutesByService: Map<string, KubeObject[]>;
   meshVirtualServices(host: string, clientNamespace: string): KubeObject[];
   defaultPort(host: string, listenerPort: number): number;
-  /** The services a sidecar can reach, and a key naming that set (same key, same set). */
-  visibleServices(workload: Workload): { key: string; services: MeshService[] };
+  /** The services a sidecar can reach: the same array for every sidecar with the same view. */
+  visibleServices(workload: Workload): MeshService[];
   /** Label keys some VirtualService matches with `sourceLabels`: the only labels that make two proxies' routes differ. */
   sourceLabelKeys: string[];
   /** Does the VirtualService match on `sourceNamespace` (so its routes differ by client namespace)? */
@@ -91,7 +91,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   }
 
   const sidecars = config.sidecars;
-  const visibleCache = new Map<string, { key: string; services: MeshService[] }>();
+  const visibleCache = new Map<string, MeshService[]>();
 
   function sidecarFor(workload: Workload): KubeObject | undefined {
     if (!sidecars.length) return undefined;
@@ -137,12 +137,12 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     visibleServices(workload) {
       const sidecar = sidecarFor(workload);
       const key = `${workload.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ""}`;
-      let visible = visibleCache.get(key);
-      if (!visible) {
-        visible = { key, services: registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s))) };
-        visibleCache.set(key, visible);
+      let services = visibleCache.get(key);
+      if (!services) {
+        services = registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s)));
+        visibleCache.set(key, services);
       }
-      return visible;
+      return services;
     },
     viewDependence(service) {
       const vss = [...(vsByHost.get(service.hostname) ?? []), ...vsWildcards];

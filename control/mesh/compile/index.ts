@@ -47,15 +47,16 @@ function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, s
   return (ns) => labels.get(ns) ?? {};
 }
 
-/** Sidecars whose outbound view is the same share one computed table. */
-function outboundFor(workload: Workload, index: CompileIndex, cache: Map<string, OutboundConfig>, memo: OutboundMemo): OutboundConfig {
-  const { key: visibility, services } = index.visibleServices(workload);
+/** Sidecars whose outbound view is the same (same visible services, same source labels) share one computed table. */
+function outboundFor(workload: Workload, index: CompileIndex, cache: Map<MeshService[], Map<string, OutboundConfig>>, memo: OutboundMemo): OutboundConfig {
+  const services = index.visibleServices(workload);
   const labelKey = index.sourceLabelKeys.length ? index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",") : "";
-  const key = `${visibility}|${labelKey}`;
-  let outbound = cache.get(key);
+  let byLabels = cache.get(services);
+  if (!byLabels) cache.set(services, (byLabels = new Map()));
+  let outbound = byLabels.get(labelKey);
   if (!outbound) {
     outbound = compileOutbound(workload, services, index, memo, labelKey);
-    cache.set(key, outbound);
+    byLabels.set(labelKey, outbound);
   }
   return outbound;
 }
@@ -63,7 +64,7 @@ function outboundFor(workload: Workload, index: CompileIndex, cache: Map<string,
 export function compile(config: MeshConfig, registry: Registry, revision: number): Snapshot {
   const index = buildIndex(config, registry);
   const namespaceLabels = namespaceLabelsOf(config);
-  const outboundCache = new Map<string, OutboundConfig>();
+  const outboundCache = new Map<MeshService[], Map<string, OutboundConfig>>();
   const memo = new OutboundMemo();
   const inboundPolicies = new WorkloadPolicies(config, registry);
   const inboundByService = new Map<MeshService, InboundPort[]>();
