@@ -125,9 +125,9 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
         (specOf<VirtualServiceSpec>(vs).hosts ?? []).some((h) => hostMatches(resolveHost(h, vs.metadata.namespace ?? "default"), host)),
       );
       const all = wild.length ? [...exact, ...wild] : exact;
-      const visible = (vs: KubeObject) => virtualServiceVisible(vs, clientNamespace);
       // The index's own list when every rule is visible (the common case): callers only read it.
-      return all.every(visible) ? all : all.filter(visible);
+      for (const vs of all) if (!virtualServiceVisible(vs, clientNamespace)) return all.filter((v) => virtualServiceVisible(v, clientNamespace));
+      return all;
     },
     defaultPort(host, listenerPort) {
       const ports = servicesByHost.get(host)?.ports ?? [];

@@ -36,8 +36,8 @@ export type Scope = "mesh" | "namespace" | "workload";
 export function policyScope(policy: KubeObject, workload: Workload, registry: Registry): Scope | undefined {
   const spec = specOf<Scoped>(policy);
   const ns = policy.metadata.namespace ?? "";
-  const refs = spec.targetRefs ?? (spec.targetRef ? [spec.targetRef] : []);
-  if (refs.length > 0) return refs.some((r) => targets(r, ns, workload, registry)) ? "workload" : undefined;
+  const refs = spec.targetRefs ?? (spec.targetRef && [spec.targetRef]);
+  if (refs?.length) return refs.some((r) => targets(r, ns, workload, registry)) ? "workload" : undefined;
   const labels = spec.selector?.matchLabels;
   const hasSelector = hasKeys(labels);
   if (ns === ROOT_NAMESPACE) {
