@@ -39,7 +39,7 @@ function exportedTo(dr: KubeObject, namespace: string): boolean {
 
 /** A rule's host, fully qualified in its own namespace; memoised per object, as lookups run per service per view. */
 const qualifiedHosts = new WeakMap<KubeObject, string>();
-function qualifiedHost(dr: KubeObject): string {
+export function qualifiedHost(dr: KubeObject): string {
   let host = qualifiedHosts.get(dr);
   if (host === undefined) {
     host = resolveHost(specOf<DestinationRuleSpec>(dr).host, dr.metadata.namespace ?? "");

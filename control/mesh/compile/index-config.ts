@@ -4,6 +4,7 @@ import { type MeshConfig, ROOT_NAMESPACE, specOf } from "../config.ts";
 import { hostMatches, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import { selectorMatches, visibleFrom, type MeshService, type Registry, type Workload } from "../registry/types.ts";
+import { qualifiedHost } from "./destination-rules.ts";
 import type { HTTPRouteSpec } from "./http-routes.ts";
 import { boundGateways, virtualServiceVisible, type VirtualServiceSpec } from "./virtual-services.ts";
 
@@ -13,6 +14,7 @@ interface SidecarSpec {
 }
 
 const NONE: never[] = [];
+const NO_NAMESPACES: ReadonlySet<string> = new Set();
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -39,7 +41,7 @@ export interface CompileIndex {
    * DestinationRule or consumer HTTPRoute), or "all" when the view depends on the client's
    * namespace throughout (restricted exportTo, sourceNamespace matches).
    */
-  viewDependence(service: MeshService): "all" | Set<string>;
+  viewDependence(service: MeshService): "all" | ReadonlySet<string>;
 }
 
 export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex {
@@ -49,7 +51,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   const drByHost = new Map<string, KubeObject[]>();
   const drWildcards: KubeObject[] = [];
   for (const dr of config.destinationRules) {
-    const host = resolveHost(specOf<{ host: string }>(dr).host, dr.metadata.namespace ?? "default");
+    const host = qualifiedHost(dr);
     if (host.startsWith("*")) drWildcards.push(dr);
     else push(drByHost, host, dr);
   }
@@ -72,6 +74,9 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       else push(vsByHost, host, vs);
     }
   }
+
+  /** Routes differ by client namespace under a sourceNamespace match or a restricted exportTo. */
+  const differsByClient = (vs: KubeObject) => bySourceNamespace.has(vs) || (specOf<VirtualServiceSpec>(vs).exportTo ?? ["*"]).some((e) => e !== "*");
 
   const httpRoutesByService = new Map<string, KubeObject[]>();
   for (const r of config.httpRoutes)
@@ -145,15 +150,14 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       return services;
     },
     viewDependence(service) {
-      const vss = [...(vsByHost.get(service.hostname) ?? []), ...vsWildcards];
-      if (vss.some((vs) => bySourceNamespace.has(vs) || (specOf<VirtualServiceSpec>(vs).exportTo ?? ["*"]).some((e) => e !== "*")))
-        return "all";
-      const namespaces = new Set<string>();
-      for (const dr of [...(drByHost.get(service.hostname) ?? []), ...drWildcards])
-        if (dr.metadata.namespace !== service.namespace && hostMatches(resolveHost(specOf<{ host: string }>(dr).host, dr.metadata.namespace ?? ""), service.hostname))
-          namespaces.add(dr.metadata.namespace ?? "");
-      for (const r of httpRoutesByService.get(service.hostname) ?? []) if (r.metadata.namespace !== service.namespace) namespaces.add(r.metadata.namespace ?? "");
-      return namespaces;
+      if ((vsByHost.get(service.hostname) ?? NONE).some(differsByClient) || vsWildcards.some(differsByClient)) return "all";
+      let namespaces: Set<string> | undefined;
+      const add = (ns: string | undefined) => (namespaces ??= new Set()).add(ns ?? "");
+      for (const dr of drByHost.get(service.hostname) ?? NONE) if (dr.metadata.namespace !== service.namespace) add(dr.metadata.namespace);
+      for (const dr of drWildcards)
+        if (dr.metadata.namespace !== service.namespace && hostMatches(qualifiedHost(dr), service.hostname)) add(dr.metadata.namespace);
+      for (const r of httpRoutesByService.get(service.hostname) ?? NONE) if (r.metadata.namespace !== service.namespace) add(r.metadata.namespace);
+      return namespaces ?? NO_NAMESPACES;
     },
     sourceLabelKeys: [...labelKeys].sort(),
     matchesOnSourceNamespace: (vs) => bySourceNamespace.has(vs),

@@ -31,7 +31,7 @@ interface ServicePortView {
 /** One service's contributions, by the facts they depend on. */
 interface ServiceMemo {
   /** The client namespaces that see this service differently ("all": every namespace does). */
-  dependence: "all" | Set<string>;
+  dependence: "all" | ReadonlySet<string>;
   /** Per view key, the view of each port (aligned with `service.ports`). */
   views: Map<string, ServicePortView[]>;
   /** Per DestinationRule origin ("" for none), the clusters of each port. */
