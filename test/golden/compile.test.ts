@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { compile } from "../../control/mesh/compile/index.ts";
+import { buildIndex } from "../../control/mesh/compile/index-config.ts";
+import { compileOutbound, OutboundMemo } from "../../control/mesh/compile/outbound.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
+import { workloadKey } from "../../control/mesh/registry/types.ts";
 import { foldSharedFields, goldenJson } from "../support/golden-json.ts";
 import { configFromYaml } from "../support/mesh-fixtures.ts";
 
@@ -26,6 +29,21 @@ for (const name of readdirSync(CASES).sort()) {
     assert.equal(actual, readFileSync(goldenPath, "utf8"));
   });
 }
+
+test("outbound views shared across proxies equal each proxy's table computed alone", () => {
+  for (const name of readdirSync(CASES).sort()) {
+    const config = configFromYaml(readFileSync(join(CASES, name, "input.yaml"), "utf8"));
+    const registry = buildRegistry(config);
+    const snapshot = compile(config, registry, 1);
+    const index = buildIndex(config, registry);
+    for (const w of registry.workloads) {
+      const shared = snapshot.workloads[workloadKey(w)];
+      if (shared.workload.kind !== "sidecar") continue;
+      const alone = compileOutbound(w, index.visibleServices(w), index, new OutboundMemo());
+      assert.deepEqual(alone, { router: shared.router, clusters: shared.clusters }, `${name}: ${workloadKey(w)}`);
+    }
+  }
+});
 
 test("compile is deterministic and pure: same input, same bytes", () => {
   const text = readFileSync(join(CASES, "reviews-50-v3", "input.yaml"), "utf8");

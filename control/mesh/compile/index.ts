@@ -8,7 +8,7 @@ import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
 import { inboundCluster } from "./clusters.ts";
 import { compileGateway } from "./gateway.ts";
 import { buildIndex, type CompileIndex } from "./index-config.ts";
-import { compileOutbound, OutboundMemo, type OutboundConfig } from "./outbound.ts";
+import { compileOutbound, OutboundMemo, sourceLabelKey, type OutboundConfig } from "./outbound.ts";
 import { WorkloadPolicies } from "./workload-policies.ts";
 
 /** The ports a workload receives on: the target ports of the Services that select it. Workloads
@@ -50,12 +50,12 @@ function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, s
 /** Sidecars whose outbound view is the same (same visible services, same source labels) share one computed table. */
 function outboundFor(workload: Workload, index: CompileIndex, cache: Map<MeshService[], Map<string, OutboundConfig>>, memo: OutboundMemo): OutboundConfig {
   const services = index.visibleServices(workload);
-  const labelKey = index.sourceLabelKeys.length ? index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",") : "";
+  const labelKey = sourceLabelKey(workload, index);
   let byLabels = cache.get(services);
   if (!byLabels) cache.set(services, (byLabels = new Map()));
   let outbound = byLabels.get(labelKey);
   if (!outbound) {
-    outbound = compileOutbound(workload, services, index, memo, labelKey);
+    outbound = compileOutbound(workload, services, index, memo);
     byLabels.set(labelKey, outbound);
   }
   return outbound;

@@ -108,7 +108,13 @@ function servicePortViews(workload: Workload, service: MeshService, index: Compi
   });
 }
 
-export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo, labelKey: string): OutboundConfig {
+/** The workload's values of the labels some `sourceLabels` match reads ("" when none does). */
+export function sourceLabelKey(workload: Workload, index: CompileIndex): string {
+  return index.sourceLabelKeys.length ? index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",") : "";
+}
+
+export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo): OutboundConfig {
+  const labelKey = sourceLabelKey(workload, index);
   const byPort = new Map<number, VirtualHost[]>();
   const clusters: ClusterSpec[] = [];
   for (const service of services) {
