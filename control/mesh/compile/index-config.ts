@@ -141,7 +141,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     },
     visibleServices(workload) {
       const sidecar = sidecarFor(workload);
-      const key = `${workload.namespace}|${sidecar ? `${sidecar.metadata.namespace}/${sidecar.metadata.name}` : ""}`;
+      const key = sidecar ? `${workload.namespace}|${sidecar.metadata.namespace}/${sidecar.metadata.name}` : workload.namespace;
       let services = visibleCache.get(key);
       if (!services) {
         services = registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s)));
@@ -152,24 +152,24 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     viewDependence(service) {
       if ((vsByHost.get(service.hostname) ?? NONE).some(differsByClient) || vsWildcards.some(differsByClient)) return "all";
       let namespaces: Set<string> | undefined;
-      const add = (ns: string | undefined) => (namespaces ??= new Set()).add(ns ?? "");
-      for (const dr of drByHost.get(service.hostname) ?? NONE) if (dr.metadata.namespace !== service.namespace) add(dr.metadata.namespace);
+      for (const dr of drByHost.get(service.hostname) ?? NONE)
+        if (dr.metadata.namespace !== service.namespace) (namespaces ??= new Set()).add(dr.metadata.namespace ?? "");
       for (const dr of drWildcards)
-        if (dr.metadata.namespace !== service.namespace && hostMatches(qualifiedHost(dr), service.hostname)) add(dr.metadata.namespace);
-      for (const r of httpRoutesByService.get(service.hostname) ?? NONE) if (r.metadata.namespace !== service.namespace) add(r.metadata.namespace);
+        if (dr.metadata.namespace !== service.namespace && hostMatches(qualifiedHost(dr), service.hostname)) (namespaces ??= new Set()).add(dr.metadata.namespace ?? "");
+      for (const r of httpRoutesByService.get(service.hostname) ?? NONE)
+        if (r.metadata.namespace !== service.namespace) (namespaces ??= new Set()).add(r.metadata.namespace ?? "");
       return namespaces ?? NO_NAMESPACES;
     },
     sourceLabelKeys: [...labelKeys].sort(),
     matchesOnSourceNamespace: (vs) => bySourceNamespace.has(vs),
     servicesSelecting(workload) {
-      const found = new Set<MeshService>();
+      const found: MeshService[] = [];
       const inNamespace = servicesByLabel.get(workload.namespace);
-      if (!inNamespace) return [];
+      if (!inNamespace) return found;
       for (const k in workload.labels)
-        for (const s of inNamespace.get(`${k}=${workload.labels[k]}`) ?? []) if (selectorMatches(s.selector, workload.labels)) found.add(s);
+        for (const s of inNamespace.get(`${k}=${workload.labels[k]}`) ?? NONE) if (!found.includes(s) && selectorMatches(s.selector, workload.labels)) found.push(s);
       // In registry order (by hostname), so output does not depend on label order.
-      if (found.size < 2) return [...found];
-      return [...found].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+      return found.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
     },
   };
 }

@@ -36,10 +36,11 @@ function targetPorts(services: MeshService[], workload: Workload): InboundPort[]
 
 function isGatewayProxy(workload: Workload, config: MeshConfig): boolean {
   if (workload.kind === "Gateway") return true;
-  return config.gateways.some((gw) => {
+  for (const gw of config.gateways) {
     const selector = (gw.spec as { selector?: Record<string, string> } | undefined)?.selector;
-    return hasKeys(selector) && selectorMatches(selector, workload.labels);
-  });
+    if (hasKeys(selector) && selectorMatches(selector, workload.labels)) return true;
+  }
+  return false;
 }
 
 function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, string> {
