@@ -84,15 +84,17 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       if (p.kind === "Service" && (p.group ?? "") === "")
         push(httpRoutesByService, `${p.name}.${p.namespace ?? r.metadata.namespace}.svc.cluster.local`, r);
 
-  // Services by namespace, then by one `<key>=<value>` of their selector: a workload only checks
-  // the services keyed by its own labels.
-  const servicesByLabel = new Map<string, Map<string, MeshService[]>>();
+  // Services by namespace, then by the key and value of one label of their selector: a workload
+  // only checks the services keyed by its own labels (nested maps: no key string per lookup).
+  const servicesByLabel = new Map<string, Map<string, Map<string, MeshService[]>>>();
   for (const s of registry.services) {
     const first = s.kind === "Service" && s.selector && Object.entries(s.selector)[0];
     if (!first) continue;
     let inNamespace = servicesByLabel.get(s.namespace);
     if (!inNamespace) servicesByLabel.set(s.namespace, (inNamespace = new Map()));
-    push(inNamespace, `${first[0]}=${first[1]}`, s);
+    let byValue = inNamespace.get(first[0]);
+    if (!byValue) inNamespace.set(first[0], (byValue = new Map()));
+    push(byValue, first[1], s);
   }
 
   const sidecars = config.sidecars;
@@ -167,7 +169,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       const inNamespace = servicesByLabel.get(workload.namespace);
       if (!inNamespace) return found;
       for (const k in workload.labels)
-        for (const s of inNamespace.get(`${k}=${workload.labels[k]}`) ?? NONE) if (!found.includes(s) && selectorMatches(s.selector, workload.labels)) found.push(s);
+        for (const s of inNamespace.get(k)?.get(workload.labels[k]) ?? NONE) if (!found.includes(s) && selectorMatches(s.selector, workload.labels)) found.push(s);
       // In registry order (by hostname), so output does not depend on label order.
       return found.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
     },
