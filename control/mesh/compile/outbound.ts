@@ -113,6 +113,14 @@ export function sourceLabelKey(workload: Workload, index: CompileIndex): string 
   return index.sourceLabelKeys.length ? index.sourceLabelKeys.map((k) => `${k}=${workload.labels[k] ?? ""}`).join(",") : "";
 }
 
+/** A client in the service's own namespace sees what other (non-special) clients see, plus the
+ *  service's short name among the domains: reuse their view rather than resolve it again. */
+function withShortNames(shared: ServicePortView[], service: MeshService, namespace: string): ServicePortView[] {
+  return shared.map((view, i) =>
+    view.vhost ? { clusters: view.clusters, vhost: { ...view.vhost, domains: serviceDomains(service.hostname, service.ports[i].port, namespace) } } : view,
+  );
+}
+
 export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo): OutboundConfig {
   const labelKey = sourceLabelKey(workload, index);
   const byPort = new Map<number, VirtualHost[]>();
@@ -125,7 +133,8 @@ export function compileOutbound(workload: Workload, services: MeshService[], ind
     const key = labelKey ? `${viewKey}|${labelKey}` : viewKey;
     let views = known.views.get(key);
     if (!views) {
-      views = servicePortViews(workload, service, index, known, labelKey);
+      const shared = viewKey === "own" ? known.views.get(labelKey ? `*|${labelKey}` : "*") : undefined;
+      views = shared ? withShortNames(shared, service, workload.namespace) : servicePortViews(workload, service, index, known, labelKey);
       known.views.set(key, views);
     }
     for (let i = 0; i < views.length; i++) {
