@@ -79,7 +79,11 @@ export function serviceWorkloads(registry: Registry, service: MeshService): Work
   const memo = lookups(registry).workloadsByService;
   let found = memo.get(service);
   if (!found) {
-    found = (lookups(registry).workloadsByNamespace.get(service.namespace) ?? []).filter((w) => labelsSelect(service.selector, w.labels));
+    // Only the workloads that carry one of the selector's labels can match it (an empty selector matches all).
+    const { workloadsByNamespace, workloadsByLabel } = lookups(registry);
+    const first = Object.entries(service.selector)[0];
+    const candidates = first ? workloadsByLabel.get(service.namespace)?.get(first[0])?.get(first[1]) : workloadsByNamespace.get(service.namespace);
+    found = (candidates ?? []).filter((w) => labelsSelect(service.selector, w.labels));
     memo.set(service, found);
   }
   return found;
@@ -102,7 +106,21 @@ interface RegistryLookups {
   byHost: Map<string, MeshService[]>;
   wildcards: MeshService[];
   workloadsByNamespace: Map<string, Workload[]>;
+  /** Workloads by namespace, then label key, then label value. */
+  workloadsByLabel: Map<string, Map<string, Map<string, Workload[]>>>;
   workloadsByService: Map<MeshService, Workload[]>;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) map.set(key, (v = make()));
+  return v;
 }
 
 // Built once per registry: analyzers look services and workloads up per reference, and a scan
@@ -112,12 +130,16 @@ const registryLookups = new WeakMap<Registry, RegistryLookups>();
 function lookups(registry: Registry): RegistryLookups {
   let l = registryLookups.get(registry);
   if (!l) {
-    l = { byHost: new Map(), wildcards: [], workloadsByNamespace: new Map(), workloadsByService: new Map() };
+    l = { byHost: new Map(), wildcards: [], workloadsByNamespace: new Map(), workloadsByLabel: new Map(), workloadsByService: new Map() };
     for (const s of registry.services) {
       if (s.hostname.startsWith("*")) l.wildcards.push(s);
-      else l.byHost.set(s.hostname, [...(l.byHost.get(s.hostname) ?? []), s]);
+      else push(l.byHost, s.hostname, s);
     }
-    for (const w of registry.workloads) l.workloadsByNamespace.set(w.namespace, [...(l.workloadsByNamespace.get(w.namespace) ?? []), w]);
+    for (const w of registry.workloads) {
+      push(l.workloadsByNamespace, w.namespace, w);
+      const byKey = child(l.workloadsByLabel, w.namespace, () => new Map<string, Map<string, Workload[]>>());
+      for (const k in w.labels) push(child(byKey, k, () => new Map<string, Workload[]>()), w.labels[k], w);
+    }
     registryLookups.set(registry, l);
   }
   return l;
@@ -134,7 +156,7 @@ export function destinationRulesFor(config: MeshConfig, host: string): KubeObjec
     for (const dr of config.destinationRules) {
       const h = resolveHost(specOf<{ host: string }>(dr).host, dr.metadata.namespace ?? "default");
       if (h.startsWith("*")) l.wildcards.push(dr);
-      else l.byHost.set(h, [...(l.byHost.get(h) ?? []), dr]);
+      else push(l.byHost, h, dr);
     }
     ruleLookups.set(config, l);
   }
