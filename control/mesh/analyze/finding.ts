@@ -60,7 +60,21 @@ export function selectorString(labels: Record<string, string> | undefined): stri
 
 /** A Kubernetes label selector built from a map: every pair must hold; an empty map selects everything. */
 export function labelsSelect(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+  for (const k in selector) if (labels[k] !== selector[k]) return false;
+  return true;
+}
+
+/** The workloads of `namespace` (or of every namespace), in registry order, whose labels include all
+ *  of `selector` (no selector: all of them). Looked up by one of the selector's labels, not scanned. */
+export function workloadsSelectedBy(registry: Registry, selector: Record<string, string> | undefined, namespace?: string): Workload[] {
+  const { workloadsByNamespace, workloadsByLabel } = lookups(registry);
+  const first = selector && Object.entries(selector)[0];
+  const selected: Workload[] = [];
+  for (const ns of namespace === undefined ? workloadsByNamespace.keys() : [namespace]) {
+    const candidates = first ? workloadsByLabel.get(ns)?.get(first[0])?.get(first[1]) : workloadsByNamespace.get(ns);
+    for (const w of candidates ?? []) if (labelsSelect(selector, w.labels)) selected.push(w);
+  }
+  return selected;
 }
 
 /**
@@ -69,8 +83,8 @@ export function labelsSelect(selector: Record<string, string> | undefined, label
  */
 export function findService(registry: Registry, host: string, namespace: string): MeshService | undefined {
   const { byHost, wildcards } = lookups(registry);
-  const visible = (s: MeshService) => visibleFrom(s, namespace);
-  return byHost.get(host)?.find(visible) ?? wildcards.find((s) => visible(s) && hostMatches(s.hostname, host));
+  for (const s of byHost.get(host) ?? []) if (visibleFrom(s, namespace)) return s;
+  return wildcards.find((s) => visibleFrom(s, namespace) && hostMatches(s.hostname, host));
 }
 
 /** The workloads behind a service: its selector, in its namespace (undefined selector: none). */
@@ -79,11 +93,7 @@ export function serviceWorkloads(registry: Registry, service: MeshService): Work
   const memo = lookups(registry).workloadsByService;
   let found = memo.get(service);
   if (!found) {
-    // Only the workloads that carry one of the selector's labels can match it (an empty selector matches all).
-    const { workloadsByNamespace, workloadsByLabel } = lookups(registry);
-    const first = Object.entries(service.selector)[0];
-    const candidates = first ? workloadsByLabel.get(service.namespace)?.get(first[0])?.get(first[1]) : workloadsByNamespace.get(service.namespace);
-    found = (candidates ?? []).filter((w) => labelsSelect(service.selector, w.labels));
+    found = workloadsSelectedBy(registry, service.selector, service.namespace);
     memo.set(service, found);
   }
   return found;

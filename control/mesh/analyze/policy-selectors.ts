@@ -9,7 +9,7 @@
 import { ROOT_NAMESPACE, specOf } from "../config.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import type { Registry } from "../registry/types.ts";
-import { labelsSelect, namespaceOf, selectorString, subjectOf, workloadsIn, type AnalysisInput, type Finding } from "./finding.ts";
+import { namespaceOf, selectorString, subjectOf, workloadsIn, workloadsSelectedBy, type AnalysisInput, type Finding } from "./finding.ts";
 import { noMatchingWorkloadsFound } from "./messages.ts";
 
 interface SelectingPolicy {
@@ -19,18 +19,17 @@ interface SelectingPolicy {
 }
 
 function check(policy: KubeObject, registry: Registry): Finding | undefined {
-  const workloads = registry.workloads;
   const spec = specOf<SelectingPolicy>(policy);
   if (spec.targetRef || spec.targetRefs?.length) return undefined;
   const ns = namespaceOf(policy);
   const labels = spec.selector?.matchLabels;
   if (ns === ROOT_NAMESPACE) {
-    if (!spec.selector || workloads.some((w) => labelsSelect(labels, w.labels))) return undefined;
+    if (!spec.selector || workloadsSelectedBy(registry, labels).length) return undefined;
     return noMatchingWorkloadsFound(subjectOf(policy), selectorString(labels), "spec.selector");
   }
   const local = workloadsIn(registry, ns);
   if (!spec.selector) return local.length ? undefined : noMatchingWorkloadsFound(subjectOf(policy), "");
-  if (local.some((w) => labelsSelect(labels, w.labels))) return undefined;
+  if (workloadsSelectedBy(registry, labels, ns).length) return undefined;
   return noMatchingWorkloadsFound(subjectOf(policy), selectorString(labels), "spec.selector");
 }
 

@@ -6,7 +6,7 @@
 // Service, so a Gateway on it is not port-checked unless the user applies that Service.
 import { specOf } from "../config.ts";
 import type { Registry } from "../registry/types.ts";
-import { labelsSelect, selectorString, subjectOf, workloadsIn, type AnalysisInput, type Finding } from "./finding.ts";
+import { labelsSelect, selectorString, subjectOf, workloadsSelectedBy, type AnalysisInput, type Finding } from "./finding.ts";
 import { gatewayPortNotDefinedOnService, referencedResourceNotFound } from "./messages.ts";
 
 function sidecarSelectors({ config, registry }: AnalysisInput): Finding[] {
@@ -14,7 +14,7 @@ function sidecarSelectors({ config, registry }: AnalysisInput): Finding[] {
     const labels = specOf<{ workloadSelector?: { labels?: Record<string, string> } }>(sc).workloadSelector?.labels;
     if (!labels || Object.keys(labels).length === 0) return [];
     const ns = sc.metadata.namespace;
-    if (workloadsIn(registry, ns ?? "").some((w) => labelsSelect(labels, w.labels))) return [];
+    if (workloadsSelectedBy(registry, labels, ns ?? "").length) return [];
     return [referencedResourceNotFound(subjectOf(sc), "selector", selectorString(labels), "spec.workloadSelector.labels")];
   });
 }
@@ -32,7 +32,7 @@ function gatewaySelectors({ config, registry }: AnalysisInput): Finding[] {
   const out: Finding[] = [];
   for (const gw of config.gateways) {
     const spec = specOf<{ selector?: Record<string, string>; servers?: { port?: { number: number } }[] }>(gw);
-    const selected = registry.workloads.filter((w) => labelsSelect(spec.selector, w.labels));
+    const selected = workloadsSelectedBy(registry, spec.selector);
     if (selected.length === 0) {
       out.push(referencedResourceNotFound(subjectOf(gw), "selector", selectorString(spec.selector), "spec.selector"));
       continue;
