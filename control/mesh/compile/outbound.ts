@@ -121,30 +121,39 @@ function withShortNames(shared: ServicePortView[], service: MeshService, namespa
   );
 }
 
+/** How this client sees the service: most proxies see a service the same way and share that
+ *  view, unless their namespace is special to it. */
+function viewsFor(workload: Workload, service: MeshService, index: CompileIndex, memo: OutboundMemo, labelKey: string): ServicePortView[] {
+  const known = memo.of(service, index);
+  const special = known.dependence === "all" || known.dependence.has(workload.namespace);
+  const viewKey = special ? workload.namespace : service.namespace === workload.namespace ? "own" : "*";
+  const key = labelKey ? `${viewKey}|${labelKey}` : viewKey;
+  let views = known.views.get(key);
+  if (!views) {
+    const shared = viewKey === "own" ? known.views.get(labelKey ? `*|${labelKey}` : "*") : undefined;
+    views = shared ? withShortNames(shared, service, workload.namespace) : servicePortViews(workload, service, index, known, labelKey);
+    known.views.set(key, views);
+  }
+  return views;
+}
+
 export function compileOutbound(workload: Workload, services: MeshService[], index: CompileIndex, memo: OutboundMemo): OutboundConfig {
   const labelKey = sourceLabelKey(workload, index);
+  // First every view (computing the missing ones), then the tables in one tight pass: a loop that
+  // also computes views is a large function V8 optimises late and deoptimises on the rare path.
+  const views = services.map((service) => viewsFor(workload, service, index, memo, labelKey));
   const byPort = new Map<number, VirtualHost[]>();
   const clusters: ClusterSpec[] = [];
-  for (const service of services) {
-    const known = memo.of(service, index);
-    // Most proxies see a service the same way: share that view, unless this namespace is special.
-    const special = known.dependence === "all" || known.dependence.has(workload.namespace);
-    const viewKey = special ? workload.namespace : service.namespace === workload.namespace ? "own" : "*";
-    const key = labelKey ? `${viewKey}|${labelKey}` : viewKey;
-    let views = known.views.get(key);
-    if (!views) {
-      const shared = viewKey === "own" ? known.views.get(labelKey ? `*|${labelKey}` : "*") : undefined;
-      views = shared ? withShortNames(shared, service, workload.namespace) : servicePortViews(workload, service, index, known, labelKey);
-      known.views.set(key, views);
-    }
-    for (let i = 0; i < views.length; i++) {
-      const view = views[i];
+  for (let s = 0; s < services.length; s++) {
+    const ports = services[s].ports;
+    const serviceViews = views[s];
+    for (let i = 0; i < serviceViews.length; i++) {
+      const view = serviceViews[i];
       for (const c of view.clusters) clusters.push(c);
       if (!view.vhost) continue;
-      const port = service.ports[i].port;
-      const list = byPort.get(port);
+      const list = byPort.get(ports[i].port);
       if (list) list.push(view.vhost);
-      else byPort.set(port, [view.vhost]);
+      else byPort.set(ports[i].port, [view.vhost]);
     }
   }
   const ports: PortRoutes[] = [...byPort.entries()].sort(([a], [b]) => a - b).map(([port, virtualHosts]) => ({ port, virtualHosts }));
