@@ -1,27 +1,29 @@
-// The RFC 6902 patch between the pod as sent and the injected pod (fast-json-patch's diff), proved
-// to apply before it is sent: applied with validation on, to a copy of the original, it must give
-// the injected pod exactly. A patch that fails the proof is never sent. The copy is copy-on-write:
-// only the objects on the patch's paths are fresh, the rest is shared with the original (and, as
-// injectPod builds by spreading, with the injected pod, so the final comparison skips it by identity).
+// The RFC 6902 patch between the pod as sent and the injected pod (diff.ts), proved to apply before
+// it is sent: applied by fast-json-patch with validation on (well-formed operations, no undefined
+// anywhere in a value), to a copy of the original, it must give the injected pod exactly. A patch
+// that fails the proof is never sent. The copy is copy-on-write: only the objects on the patch's
+// paths are fresh, the rest is shared with the original. As injectPod builds by spreading and the
+// patch's values are the injected pod's own subtrees, the final comparison meets the injected pod's
+// objects wherever the patch did its job and skips them by identity, so the proof costs about as
+// much as the paths it checks; anything the patch got wrong is compared value by value.
 import jsonpatch, { unescapePathComponent, type Operation } from "fast-json-patch";
+import { diff, isJsonNode, type JsonNode } from "./diff.ts";
 import type { Pod } from "./pod.ts";
 
 // The default export: Node loads this package as CommonJS, where named imports are not detected.
-const { applyPatch, compare, _areEquals: deepEqual } = jsonpatch;
+const { applyPatch, _areEquals: deepEqual } = jsonpatch;
 
-type Node = Record<string, unknown> | unknown[];
-const isNode = (v: unknown): v is Node => typeof v === "object" && v !== null;
-const shallow = (v: Node): Node => (Array.isArray(v) ? [...v] : { ...v });
+const shallow = (v: JsonNode): JsonNode => (Array.isArray(v) ? [...v] : { ...v });
 
 /** `doc` with a fresh copy of every object or array the patch's operations write into. */
 function pathCopy(doc: Pod, patch: Operation[]): Pod {
-  const root = shallow(doc as unknown as Node);
-  const fresh = new WeakSet<Node>([root]);
+  const root = shallow(doc as unknown as JsonNode);
+  const fresh = new Set<JsonNode>([root]);
   for (const op of patch) {
-    let node: Node = root;
+    let node: JsonNode = root;
     for (const key of op.path.split("/").slice(1, -1).map(unescapePathComponent)) {
       const child: unknown = (node as Record<string, unknown>)[key];
-      if (!isNode(child)) break;
+      if (!isJsonNode(child)) break;
       const copy = fresh.has(child) ? child : shallow(child);
       fresh.add(copy);
       (node as Record<string, unknown>)[key] = copy;
@@ -31,14 +33,19 @@ function pathCopy(doc: Pod, patch: Operation[]): Pod {
   return root as unknown as Pod;
 }
 
-export function provenPatch(original: Pod, injected: Pod): Operation[] | undefined {
+/** The proof: `patch`, applied to `original` with validation, gives `injected` exactly. */
+export function patchGives(original: Pod, patch: Operation[], injected: Pod): boolean {
   try {
-    const patch = compare(original, injected);
-    const applied = applyPatch(pathCopy(original, patch), patch, true, true).newDocument;
-    return deepEqual(applied, injected) ? patch : undefined;
+    return deepEqual(applyPatch(pathCopy(original, patch), patch, true, true).newDocument, injected);
   } catch {
-    return undefined;
+    return false;
   }
+}
+
+/** The patch from `original` to `injected`, or undefined when it fails the proof. */
+export function provenPatch(original: Pod, injected: Pod): Operation[] | undefined {
+  const patch = diff(original as unknown as JsonNode, injected as unknown as JsonNode);
+  return patchGives(original, patch, injected) ? patch : undefined;
 }
 
 /** Base64 of the JSON, as AdmissionResponse.patch wants it. Non-ASCII characters are written as

@@ -1,0 +1,51 @@
+// The RFC 6902 operations that turn one JSON document into another: fast-json-patch's `compare`
+// walk (the same operations in the same order; test/admission/patch.test.ts holds the two side by
+// side), except that the values are the target's own subtrees where `compare` copies each one
+// through a JSON round trip. Those copies were the largest part of a review's cost and buy nothing
+// here: the patch is serialised as soon as it is proved (patch.ts), and nothing writes to the
+// injected pod in between. Subtrees the two documents share are skipped by identity, so a pod built
+// by spreading the original (injectPod) is walked only along the paths that changed.
+import jsonpatch, { type Operation } from "fast-json-patch";
+
+// The default export: Node loads this package as CommonJS, where named imports are not detected.
+const { escapePathComponent } = jsonpatch;
+
+export type JsonNode = Record<string, unknown> | unknown[];
+
+export const isJsonNode = (v: unknown): v is JsonNode => typeof v === "object" && v !== null;
+
+const hasOwn = (node: JsonNode, key: string) => Object.prototype.hasOwnProperty.call(node, key);
+
+/** Index strings for an array, as JSON pointers name its items. */
+const keys = (node: JsonNode): string[] => (Array.isArray(node) ? Array.from(node, (_, i) => String(i)) : Object.keys(node));
+
+function walk(from: JsonNode, to: JsonNode, path: string, ops: Operation[]): void {
+  if (from === to) return;
+  const before = from as Record<string, unknown>;
+  const after = to as Record<string, unknown>;
+  const oldKeys = keys(from);
+  const newKeys = keys(to);
+  let removed = false;
+  // From the end, so that removing array items never shifts an index a later operation names.
+  for (let i = oldKeys.length - 1; i >= 0; i--) {
+    const key = oldKeys[i];
+    const at = `${path}/${escapePathComponent(key)}`;
+    const a = before[key];
+    const b = after[key];
+    if (!hasOwn(to, key) || (b === undefined && a !== undefined && !Array.isArray(to))) {
+      ops.push({ op: "remove", path: at });
+      removed = true;
+    } else if (isJsonNode(a) && isJsonNode(b) && Array.isArray(a) === Array.isArray(b)) walk(a, b, at, ops);
+    else if (a !== b) ops.push({ op: "replace", path: at, value: b });
+  }
+  if (!removed && newKeys.length === oldKeys.length) return;
+  for (const key of newKeys)
+    if (!hasOwn(from, key) && after[key] !== undefined) ops.push({ op: "add", path: `${path}/${escapePathComponent(key)}`, value: after[key] });
+}
+
+/** The patch from `from` to `to`; its values are `to`'s own objects, not copies. */
+export function diff(from: JsonNode, to: JsonNode): Operation[] {
+  const ops: Operation[] = [];
+  walk(from, to, "", ops);
+  return ops;
+}
