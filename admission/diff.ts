@@ -16,8 +16,13 @@ export const isJsonNode = (v: unknown): v is JsonNode => typeof v === "object" &
 
 const hasOwn = (node: JsonNode, key: string) => Object.prototype.hasOwnProperty.call(node, key);
 
-/** Index strings for an array, as JSON pointers name its items. */
-const keys = (node: JsonNode): string[] => (Array.isArray(node) ? Array.from(node, (_, i) => String(i)) : Object.keys(node));
+/** The member names of an object, or the index strings of an array (as JSON pointers name items). */
+function keys(node: JsonNode): string[] {
+  if (!Array.isArray(node)) return Object.keys(node);
+  const out = new Array<string>(node.length);
+  for (let i = 0; i < node.length; i++) out[i] = String(i);
+  return out;
+}
 
 function walk(from: JsonNode, to: JsonNode, path: string, ops: Operation[]): void {
   if (from === to) return;
@@ -29,9 +34,10 @@ function walk(from: JsonNode, to: JsonNode, path: string, ops: Operation[]): voi
   // From the end, so that removing array items never shifts an index a later operation names.
   for (let i = oldKeys.length - 1; i >= 0; i--) {
     const key = oldKeys[i];
-    const at = `${path}/${escapePathComponent(key)}`;
     const a = before[key];
     const b = after[key];
+    if (a === b && a !== undefined) continue;
+    const at = `${path}/${escapePathComponent(key)}`;
     if (!hasOwn(to, key) || (b === undefined && a !== undefined && !Array.isArray(to))) {
       ops.push({ op: "remove", path: at });
       removed = true;

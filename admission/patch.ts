@@ -20,8 +20,11 @@ function pathCopy(doc: Pod, patch: Operation[]): Pod {
   const root = shallow(doc as unknown as JsonNode);
   const fresh = new Set<JsonNode>([root]);
   for (const op of patch) {
+    const keys = op.path.split("/");
     let node: JsonNode = root;
-    for (const key of op.path.split("/").slice(1, -1).map(unescapePathComponent)) {
+    // keys[0] is the empty string before the first "/"; the last key is the member the operation writes.
+    for (let i = 1; i < keys.length - 1; i++) {
+      const key = keys[i].includes("~") ? unescapePathComponent(keys[i]) : keys[i];
       const child: unknown = (node as Record<string, unknown>)[key];
       if (!isJsonNode(child)) break;
       const copy = fresh.has(child) ? child : shallow(child);
