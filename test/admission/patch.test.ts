@@ -6,7 +6,7 @@ import { test } from "node:test";
 import jsonpatch, { type Operation } from "fast-json-patch";
 import { diff, type JsonNode } from "../../admission/diff.ts";
 import { injectPod } from "../../admission/inject.ts";
-import { patchGives, provenPatch } from "../../admission/patch.ts";
+import { base64Json, patchGives, provenPatch } from "../../admission/patch.ts";
 import { readPod, type Pod } from "../../admission/pod.ts";
 import { mutate, prng, seedReviews } from "./fuzz.ts";
 import { SETTINGS } from "./support.ts";
@@ -79,4 +79,14 @@ test("the proof leaves the original pod untouched", () => {
   const before = structuredClone(pod);
   assert.ok(provenPatch(pod, injected));
   assert.deepEqual(pod, before);
+});
+
+test("base64Json is the base64 of the JSON, for ASCII and non-ASCII text of any length", () => {
+  const decode = (b64: string): unknown => JSON.parse(Buffer.from(b64, "base64").toString("utf8"));
+  for (const text of ["", "plain", "ü-√-💥", "x".repeat(70_000), `${"y".repeat(50_000)}é`, "\ud800 lone surrogate", "tab\tquote\"nul\u0000"]) {
+    const value = [{ op: "add", path: "/metadata/labels/a", value: text }];
+    const b64 = base64Json(value);
+    assert.match(b64, /^[A-Za-z0-9+/]*={0,2}$/);
+    assert.deepEqual(decode(b64), value, text.slice(0, 20));
+  }
 });
