@@ -6,6 +6,7 @@
 import { Hono, type Context } from "hono";
 import { status, type KubeStatus } from "../control/api/status.ts";
 import { reviewAdmission, type NamespaceLabelsLookup } from "./review.ts";
+import { admissionReviewJson } from "./review-json.ts";
 import { settingsFromEnv, type AdmissionBindings } from "./settings.ts";
 import { caBundleProblem, webhookConfiguration, webhookUrlProblem } from "./webhook-config.ts";
 
@@ -74,7 +75,8 @@ export function createAdmissionApp<E extends AdmissionBindings = AdmissionBindin
     const lookup: NamespaceLabelsLookup | undefined =
       deps.namespaceLabels && ((ns) => withTimeout(deps.namespaceLabels!(env, ns), LOOKUP_TIMEOUT_MS));
     const result = await reviewAdmission(review, settingsFromEnv(env, c.req.url), lookup);
-    return c.json(result.body, result.status);
+    if (result.status !== 200) return fail(c, result.body);
+    return c.body(admissionReviewJson(result.body), 200, { "content-type": "application/json" });
   };
   app.post("/inject", inject);
   app.post("/inject/:secret", inject);
