@@ -6,7 +6,8 @@ import { test } from "node:test";
 import jsonpatch, { type Operation } from "fast-json-patch";
 import { diff, type JsonNode } from "../../admission/diff.ts";
 import { injectPod } from "../../admission/inject.ts";
-import { base64Json, patchGives, provenPatch } from "../../admission/patch.ts";
+import { base64Json } from "../../admission/base64-json.ts";
+import { patchGives, provenPatch } from "../../admission/patch.ts";
 import { readPod, type Pod } from "../../admission/pod.ts";
 import { mutate, prng, seedReviews } from "./fuzz.ts";
 import { SETTINGS } from "./support.ts";
@@ -74,11 +75,20 @@ test("the proof refuses a value JSON cannot carry", () => {
   assert.equal(provenPatch(pod, unsendable), undefined);
 });
 
-test("the proof leaves the original pod untouched", () => {
+test("the proof writes neither the original nor the injected pod, whatever the patch", () => {
   const { pod, injected } = injections(0)[0];
-  const before = structuredClone(pod);
+  const [podBefore, injectedBefore] = [structuredClone(pod), structuredClone(injected)];
+  const patch = provenPatch(pod, injected)!;
+  const wrong: Record<string, Operation[]> = {
+    // Writes into a value an earlier operation added, which is the injected pod's own object.
+    "an edit inside an added value": [...patch, { op: "replace", path: "/spec/initContainers/0/name", value: "renamed" }],
+    "a move out of the original": [...patch, { op: "move", from: "/spec/containers/0/name", path: "/metadata/moved" }],
+    "a root replace, then an edit": [{ op: "replace", path: "", value: injected }, { op: "replace", path: "/spec/containers/0/name", value: "x" }],
+  };
+  for (const [what, ops] of Object.entries(wrong)) assert.equal(patchGives(pod, ops, injected), false, what);
   assert.ok(provenPatch(pod, injected));
-  assert.deepEqual(pod, before);
+  assert.deepEqual(pod, podBefore);
+  assert.deepEqual(injected, injectedBefore);
 });
 
 test("base64Json is the base64 of the JSON, for ASCII and non-ASCII text of any length", () => {
