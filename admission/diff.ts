@@ -6,15 +6,10 @@
 // injected pod in between. Subtrees the two documents share are skipped by identity, so a pod built
 // by spreading the original (injectPod) is walked only along the paths that changed.
 import jsonpatch, { type Operation } from "fast-json-patch";
+import { hasOwn, isJsonNode, type JsonNode } from "./json-node.ts";
 
 // The default export: Node loads this package as CommonJS, where named imports are not detected.
 const { escapePathComponent } = jsonpatch;
-
-export type JsonNode = Record<string, unknown> | unknown[];
-
-export const isJsonNode = (v: unknown): v is JsonNode => typeof v === "object" && v !== null;
-
-const hasOwn = (node: JsonNode, key: string) => Object.prototype.hasOwnProperty.call(node, key);
 
 /** The member names of an object, or the index strings of an array (as JSON pointers name items). */
 function keys(node: JsonNode): string[] {
@@ -36,7 +31,7 @@ function walk(from: JsonNode, to: JsonNode, path: string, ops: Operation[]): voi
     const key = oldKeys[i];
     const a = before[key];
     const b = after[key];
-    if (a === b && a !== undefined) continue;
+    if (a === b && a !== undefined) continue; // the same value, or a subtree both share
     const at = `${path}/${escapePathComponent(key)}`;
     if (!hasOwn(to, key) || (b === undefined && a !== undefined && !Array.isArray(to))) {
       ops.push({ op: "remove", path: at });

@@ -11,14 +11,14 @@
 // job and skips them by identity: the proof costs about as much as the paths it checks, and
 // anything the patch got wrong is compared value by value.
 import jsonpatch, { unescapePathComponent, type Operation } from "fast-json-patch";
-import { diff, isJsonNode, type JsonNode } from "./diff.ts";
+import { diff } from "./diff.ts";
+import { hasOwn, isJsonNode, type JsonNode } from "./json-node.ts";
 import type { Pod } from "./pod.ts";
 
 // The default export: Node loads this package as CommonJS, where named imports are not detected.
 const { applyOperation, _areEquals: deepEqual } = jsonpatch;
 
 type Members = Record<string, unknown>;
-const hasOwn = (node: JsonNode, key: string) => Object.prototype.hasOwnProperty.call(node, key);
 
 /** `node` when the proof made it, else a shallow copy the proof may write into. */
 function own(node: JsonNode, made: Set<JsonNode>): JsonNode {

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import jsonpatch, { type Operation } from "fast-json-patch";
-import { diff, type JsonNode } from "../../admission/diff.ts";
+import { diff } from "../../admission/diff.ts";
+import type { JsonNode } from "../../admission/json-node.ts";
 import { injectPod } from "../../admission/inject.ts";
 import { base64Json } from "../../admission/base64-json.ts";
 import { patchGives, provenPatch } from "../../admission/patch.ts";
