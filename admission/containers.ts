@@ -97,8 +97,12 @@ export function bootstrapContainer(image: string, bootstrapUrl: string, probers:
   };
 }
 
+const PROXY_READY = { path: "/healthz/ready", port: PROXY_READY_PORT };
+const READINESS_PROBE = { httpGet: PROXY_READY, failureThreshold: 4, periodSeconds: 15, timeoutSeconds: 3 };
+/** A native sidecar must pass this before the app starts; a classic one just gets time to start. */
+const STARTUP_PROBE = { httpGet: PROXY_READY, failureThreshold: 600, periodSeconds: 1, timeoutSeconds: 3 };
+
 export function proxyContainer(image: string, resources: ProxyResources, native: boolean): Container {
-  const ready = { httpGet: { path: "/healthz/ready", port: PROXY_READY_PORT } };
   return {
     name: PROXY_CONTAINER,
     image,
@@ -106,9 +110,8 @@ export function proxyContainer(image: string, resources: ProxyResources, native:
     args: ["-c", `${ENVOY_DIR}/envoy.json`, "--disable-hot-restart", "--log-level", "warning"],
     env: POD_ENV,
     ports: [{ containerPort: PROXY_STATS_PORT, name: "http-envoy-prom", protocol: "TCP" }],
-    readinessProbe: { ...ready, failureThreshold: 4, periodSeconds: 15, timeoutSeconds: 3 },
-    // A native sidecar must pass this before the app starts; a classic one just gets time to start.
-    startupProbe: { ...ready, failureThreshold: 600, periodSeconds: 1, timeoutSeconds: 3 },
+    readinessProbe: READINESS_PROBE,
+    startupProbe: STARTUP_PROBE,
     resources,
     ...(native ? { restartPolicy: "Always" } : {}),
     securityContext: PROXY_SECURITY,

@@ -6,7 +6,8 @@
 import { Hono, type Context } from "hono";
 import { status, type KubeStatus } from "../control/api/status.ts";
 import { reviewAdmission, type NamespaceLabelsLookup } from "./review.ts";
-import { settingsFromEnv, type AdmissionBindings } from "./settings.ts";
+import { admissionReviewJson } from "./review-json.ts";
+import { settingsFromEnv, type AdmissionBindings, type InjectionSettings } from "./settings.ts";
 import { caBundleProblem, webhookConfiguration, webhookUrlProblem } from "./webhook-config.ts";
 
 export { injectPod, type InjectionContext } from "./inject.ts";
@@ -43,11 +44,22 @@ function fail(c: Context, s: KubeStatus): Response {
   return c.json(s, s.code as 400);
 }
 
+/** The env of a request that came with none (tests, the benchmark): one object, so it can be remembered. */
+const NO_BINDINGS: AdmissionBindings = {};
+
 export function createAdmissionApp<E extends AdmissionBindings = AdmissionBindings>(deps: AdmissionDeps<E> = {}) {
   const app = new Hono<{ Bindings: E }>();
 
+  // The settings follow from the env and the URL called, which stay the same review after review
+  // (the API server calls one URL): they are built again only when either changes.
+  let last: { env: E; url: string; settings: InjectionSettings } | undefined;
+  const settingsFor = (env: E, url: string): InjectionSettings => {
+    if (last?.env !== env || last.url !== url) last = { env, url, settings: settingsFromEnv(env, url) };
+    return last.settings;
+  };
+
   const inject = async (c: Context<{ Bindings: E }>) => {
-    const env = (c.env ?? {}) as E;
+    const env = (c.env ?? NO_BINDINGS) as E;
     const expected = env.MESH_WEBHOOK_SECRET;
     const presented = c.req.param("secret");
     if (expected ? presented === undefined || !(await secretMatches(presented, expected)) : presented !== undefined)
@@ -73,14 +85,15 @@ export function createAdmissionApp<E extends AdmissionBindings = AdmissionBindin
     }
     const lookup: NamespaceLabelsLookup | undefined =
       deps.namespaceLabels && ((ns) => withTimeout(deps.namespaceLabels!(env, ns), LOOKUP_TIMEOUT_MS));
-    const result = await reviewAdmission(review, settingsFromEnv(env, c.req.url), lookup);
-    return c.json(result.body, result.status);
+    const result = await reviewAdmission(review, settingsFor(env, c.req.url), lookup);
+    if (result.status !== 200) return fail(c, result.body);
+    return c.body(admissionReviewJson(result.body), 200, { "content-type": "application/json" });
   };
   app.post("/inject", inject);
   app.post("/inject/:secret", inject);
 
   app.get("/mesh/v1/webhook-config", (c) => {
-    const env = (c.env ?? {}) as E;
+    const env = (c.env ?? NO_BINDINGS) as E;
     const given = c.req.query("url");
     if (given === undefined && env.MESH_WEBHOOK_SECRET)
       return fail(c, status(400, "BadRequest", "pass ?url=<origin>/inject/<secret>: this endpoint never prints the webhook secret"));

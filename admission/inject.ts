@@ -108,38 +108,30 @@ export function injectPod(original: Pod, context: InjectionContext, settings: In
     revision: settings.revision,
   };
 
+  // Built by assignment rather than conditional spreads: this runs for every pod created.
   const canonical = canonicalLabels(pod, workload);
-  const labels = pod.metadata?.labels ?? {};
+  const labels: Record<string, string> = { ...pod.metadata?.labels };
+  labels["security.istio.io/tlsMode"] ??= "istio";
+  if (canonical.name) labels["service.istio.io/canonical-name"] = canonical.name;
+  labels["service.istio.io/canonical-revision"] = canonical.revision;
+  const injectedAnnotations: Record<string, string> = { ...annotations };
   const firstApp = pod.spec.containers[0]?.name;
+  if (firstApp) {
+    injectedAnnotations["kubectl.kubernetes.io/default-container"] ??= firstApp;
+    injectedAnnotations["kubectl.kubernetes.io/default-logs-container"] ??= firstApp;
+  }
+  injectedAnnotations["istio.io/rev"] = settings.revision;
+  injectedAnnotations[STATUS_ANNOTATION] = JSON.stringify(status);
   return {
     warnings,
     pod: {
       ...pod,
-      metadata: {
-        ...pod.metadata,
-        labels: {
-          ...labels,
-          "security.istio.io/tlsMode": labels["security.istio.io/tlsMode"] ?? "istio",
-          ...(canonical.name ? { "service.istio.io/canonical-name": canonical.name } : {}),
-          "service.istio.io/canonical-revision": canonical.revision,
-        },
-        annotations: {
-          ...annotations,
-          ...(firstApp
-            ? {
-                "kubectl.kubernetes.io/default-container": annotations["kubectl.kubernetes.io/default-container"] ?? firstApp,
-                "kubectl.kubernetes.io/default-logs-container": annotations["kubectl.kubernetes.io/default-logs-container"] ?? firstApp,
-              }
-            : {}),
-          "istio.io/rev": settings.revision,
-          [STATUS_ANNOTATION]: JSON.stringify(status),
-        },
-      },
+      metadata: { ...pod.metadata, labels, annotations: injectedAnnotations },
       spec: {
         ...pod.spec,
-        initContainers: [...initContainers, ...(pod.spec.initContainers ?? [])],
-        containers: [...containers, ...(native ? [] : [proxy])],
-        volumes: [...(pod.spec.volumes ?? []), ...volumes],
+        initContainers: initContainers.concat(pod.spec.initContainers ?? []),
+        containers: native ? containers : containers.concat(proxy),
+        volumes: (pod.spec.volumes ?? []).concat(volumes),
       },
     },
   };

@@ -5,7 +5,8 @@
 // Nothing here writes anywhere, so a dry-run request (request.dryRun) is answered like any other.
 import { badRequest, type KubeStatus } from "../control/api/status.ts";
 import { injectPod } from "./inject.ts";
-import { base64Json, provenPatch } from "./patch.ts";
+import { base64Json } from "./base64-json.ts";
+import { provenPatch } from "./patch.ts";
 import { isObject, readPod } from "./pod.ts";
 import { injectionDecision } from "./policy.ts";
 import type { InjectionSettings } from "./settings.ts";

@@ -1,5 +1,5 @@
-// What the injector is configured with. The Worker builds this per request (see index.ts); tests
-// and the benchmark pass their own.
+// What the injector is configured with. The Worker builds this from its env and the URL it is called
+// on (index.ts keeps the last one built); tests and the benchmark pass their own.
 
 export interface ProxyResources {
   requests: { cpu: string; memory: string };

@@ -39,6 +39,22 @@ describe("POST /inject", () => {
     assert.equal(bootstrap.env!.find((e) => e.name === "BOOTSTRAP_URL")!.value, "https://cp.example.net/mesh/v1/bootstrap/default/details-v1");
   });
 
+  test("the settings follow each request's env and URL (the app remembers only the last ones)", async () => {
+    const image = async (env: AdmissionBindings | undefined, origin = "https://mesh.example.com") => {
+      const res = await app.request(`${origin}/inject`, { method: "POST", body: JSON.stringify(review), headers: JSON_TYPE }, env);
+      const pod = patchedPod(review.request.object, (await res.json()) as any);
+      const bootstrap = pod.spec.initContainers!.find((c) => c.name === "istio-bootstrap")!;
+      return [pod.spec.containers.find((c) => c.name === "istio-proxy")!.image, bootstrap.env!.find((e) => e.name === "BOOTSTRAP_URL")!.value!.split("/mesh/")[0]];
+    };
+    const a = { MESH_PROXY_IMAGE: "a/envoy:1" };
+    const b = { MESH_PROXY_IMAGE: "b/envoy:1" };
+    assert.deepEqual(await image(a), ["a/envoy:1", "https://mesh.example.com"]);
+    assert.deepEqual(await image(b), ["b/envoy:1", "https://mesh.example.com"]);
+    assert.deepEqual(await image(b, "https://other.example.org"), ["b/envoy:1", "https://other.example.org"]);
+    assert.deepEqual(await image(a), ["a/envoy:1", "https://mesh.example.com"]);
+    assert.deepEqual(await image(undefined), ["envoyproxy/envoy:v1.39-latest", "https://mesh.example.com"]);
+  });
+
   const bad: [string, string, Record<string, string>, number, RegExp][] = [
     ["wrong content type", JSON.stringify(review), { "content-type": "text/plain" }, 415, /application\/json/],
     ["no content type", JSON.stringify(review), {}, 415, /application\/json/],
