@@ -1,5 +1,8 @@
 // Guest linear memory: bounds-checked reads/writes and the host->guest return convention
 // (malloc the exact length, write pointer and size to the guest's out-parameters).
+// Every import goes through here, so the common path allocates nothing: no copies of guest
+// bytes, no typed arrays per call, short ASCII strings converted by hand (TextEncoder and
+// TextDecoder cost a typed array or a native call each, more than the rest of an import).
 import { AbiMisuse, WasmResult } from "./abi.ts";
 
 const utf8Decoder = new TextDecoder();
@@ -8,33 +11,49 @@ const utf8Encoder = new TextEncoder();
 export const encodeUtf8 = (s: string): Uint8Array => utf8Encoder.encode(s);
 export const decodeUtf8 = (b: Uint8Array): string => utf8Decoder.decode(b);
 
+/** Strings up to this many code units are converted by hand when they are ASCII. */
+const SHORT = 64;
+
+/** s.length when `s` is short ASCII (its UTF-8 length), else -1. */
+export function shortAsciiLength(s: string): number {
+  const n = s.length;
+  if (n > SHORT) return -1;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return -1;
+  return n;
+}
+
 export class GuestMemory {
-  private buffer: ArrayBuffer | null = null;
-  private u8 = new Uint8Array(0);
-  private dv = new DataView(new ArrayBuffer(0));
+  private u8: Uint8Array;
+  private dv: DataView;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
     private readonly malloc: (size: number) => number,
-  ) {}
+  ) {
+    this.u8 = new Uint8Array(memory.buffer);
+    this.dv = new DataView(memory.buffer);
+  }
 
-  /** Views are recreated whenever memory grew (growth detaches the old ArrayBuffer). */
-  private refresh(): void {
-    if (this.buffer !== this.memory.buffer) {
-      this.buffer = this.memory.buffer;
-      this.u8 = new Uint8Array(this.buffer);
-      this.dv = new DataView(this.buffer);
+  /** The byte view, re-created after growth. Growing detaches the old ArrayBuffer, which leaves
+   * views over it with length 0: checking that is far cheaper than reading memory.buffer on
+   * every access (a native getter). */
+  private bytes(): Uint8Array {
+    if (this.u8.length === 0) {
+      this.u8 = new Uint8Array(this.memory.buffer);
+      this.dv = new DataView(this.memory.buffer);
     }
+    return this.u8;
   }
 
   get byteLength(): number {
-    return this.memory.buffer.byteLength;
+    return this.bytes().length;
   }
 
+  /** Throws unless [ptr, ptr+len) is inside memory (ptr and len already u32). */
   private check(ptr: number, len: number): void {
-    this.refresh();
-    if (ptr < 0 || len < 0 || ptr + len > this.u8.length) {
-      throw new AbiMisuse(WasmResult.InvalidMemoryAccess, `memory access out of bounds: ptr=${ptr} len=${len} (memory ${this.u8.length} bytes)`);
+    const size = this.bytes().length;
+    if (ptr + len > size) {
+      throw new AbiMisuse(WasmResult.InvalidMemoryAccess, `memory access out of bounds: ptr=${ptr} len=${len} (memory ${size} bytes)`);
     }
   }
 
@@ -46,8 +65,23 @@ export class GuestMemory {
     return this.u8.slice(ptr, ptr + len);
   }
 
+  /** Guest bytes [ptr, ptr+len) decoded as UTF-8 (invalid sequences become U+FFFD). */
   readString(ptr: number, len: number): string {
-    return decodeUtf8(this.read(ptr, len));
+    ptr >>>= 0;
+    len >>>= 0;
+    this.check(ptr, len);
+    const u8 = this.u8;
+    if (len <= SHORT) {
+      let s = "";
+      let i = 0;
+      for (; i < len; i++) {
+        const c = u8[ptr + i];
+        if (c > 0x7f) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === len) return s;
+    }
+    return utf8Decoder.decode(u8.subarray(ptr, ptr + len));
   }
 
   readU32(ptr: number): number {
@@ -76,18 +110,41 @@ export class GuestMemory {
 
   /** Returns `bytes` to the guest: empty -> 0/0 without malloc; else malloc(exact length). */
   returnBytes(bytes: Uint8Array, rpPtr: number, rpSize: number): void {
-    // Validate the out-parameters before allocating, so a bad pointer does not leak a buffer.
-    this.check(rpPtr >>> 0, 4);
-    this.check(rpSize >>> 0, 4);
-    if (bytes.length === 0) {
-      this.writeU32(rpPtr, 0);
-      this.writeU32(rpSize, 0);
-      return;
+    const p = this.allocate(bytes.length, rpPtr, rpSize);
+    if (p !== 0) this.u8.set(bytes, p);
+  }
+
+  /** returnBytes(UTF-8 of `s`) without encoding short ASCII strings into a temporary array. */
+  returnString(s: string, rpPtr: number, rpSize: number): void {
+    const n = shortAsciiLength(s);
+    if (n < 0) return this.returnBytes(encodeUtf8(s), rpPtr, rpSize);
+    const p = this.allocate(n, rpPtr, rpSize);
+    const u8 = this.u8;
+    for (let i = 0; i < n; i++) u8[p + i] = s.charCodeAt(i);
+  }
+
+  /** Returns a signed 64-bit little-endian integer (Envoy's int attributes). */
+  returnInt64(value: bigint, rpPtr: number, rpSize: number): void {
+    const p = this.allocate(8, rpPtr, rpSize);
+    this.dv.setBigInt64(p, BigInt.asIntN(64, value), true);
+  }
+
+  /** The return convention's allocation: validates the out-parameters first (a bad pointer must
+   * not leak a buffer), mallocs exactly `len` bytes (none for 0), writes pointer and size, and
+   * returns the pointer (0 for an empty result). Views are fresh afterwards (malloc may grow). */
+  private allocate(len: number, rpPtr: number, rpSize: number): number {
+    rpPtr >>>= 0;
+    rpSize >>>= 0;
+    this.check(rpPtr, 4);
+    this.check(rpSize, 4);
+    let p = 0;
+    if (len > 0) {
+      p = this.malloc(len) >>> 0;
+      if (p === 0) throw new AbiMisuse(WasmResult.InvalidMemoryAccess, `guest malloc(${len}) returned 0`);
+      this.check(p, len);
     }
-    const p = this.malloc(bytes.length) >>> 0;
-    if (p === 0) throw new AbiMisuse(WasmResult.InvalidMemoryAccess, `guest malloc(${bytes.length}) returned 0`);
-    this.write(p, bytes);
-    this.writeU32(rpPtr, p);
-    this.writeU32(rpSize, bytes.length);
+    this.dv.setUint32(rpPtr, p, true);
+    this.dv.setUint32(rpSize, len, true);
+    return p;
   }
 }

@@ -11,6 +11,7 @@ export interface Metric {
   value: bigint;
 }
 
+const NO_BYTES = new Uint8Array(0);
 const METRIC_TYPES = ["counter", "gauge", "histogram"] as const;
 
 export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Metric>): Record<string, ImportFn> {
@@ -64,9 +65,8 @@ export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Met
       const args = mem().read(aPtr, aLen);
       const fn = env.foreignFunctions[name];
       if (!fn) throw new AbiMisuse(WasmResult.NotFound, `no foreign function "${name}"`);
-      const result = fn(args, vm.active) ?? new Uint8Array(0);
-      mem().returnBytes(result, rpPtr, rpSize);
-      vm.active.record({ kind: "foreign-function", name, result: WasmResult.Ok });
+      mem().returnBytes(fn(args, vm.active) ?? NO_BYTES, rpPtr, rpSize);
+      if (vm.active.tracing) vm.active.record({ kind: "foreign-function", name, result: WasmResult.Ok });
       return WasmResult.Ok;
     },
     proxy_define_metric(type: number, nPtr: number, nLen: number, rpId: number): number {
