@@ -24,7 +24,9 @@ export class HeaderMap {
   /** First value of `name`. */
   get(name: string): string | undefined {
     const key = name.toLowerCase();
-    return this.entries.find(([k]) => k === key)?.[1];
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) if (entries[i][0] === key) return entries[i][1];
+    return undefined;
   }
 
   getAll(name: string): string[] {
@@ -46,19 +48,20 @@ export class HeaderMap {
     const first = this.entries.findIndex(([k]) => k === key);
     if (first < 0) return this.add(key, value);
     this.entries[first] = [key, value];
-    this.entries = this.entries.filter(([k], i) => k !== key || i === first);
+    if (this.entries.findIndex(([k], i) => k === key && i > first) >= 0) this.entries = this.entries.filter(([k], i) => k !== key || i === first);
   }
 
   /** Removes every value; returns whether any existed. */
   remove(name: string): boolean {
     const key = name.toLowerCase();
-    const before = this.entries.length;
+    if (this.get(key) === undefined) return false;
     this.entries = this.entries.filter(([k]) => k !== key);
-    return this.entries.length !== before;
+    return true;
   }
 
-  setAll(pairs: readonly (readonly [string, string])[]): void {
-    this.entries = pairs.map(([k, v]) => [k.toLowerCase(), v]);
+  /** Replaces every entry (names lower-cased). */
+  setAll(init: HeaderInit): void {
+    this.entries = new HeaderMap(init).entries;
   }
 
   pairs(): Pair[] {
@@ -85,9 +88,14 @@ export function rawHeaderValue(bytes: Uint8Array): string {
   return s;
 }
 
+/** Whether `value` came from rawHeaderValue() (its bytes are not its UTF-8 encoding). */
+export function isRawHeaderValue(value: string): boolean {
+  return value.charCodeAt(0) === 0xfdd0 && value.startsWith(RAW_MARKER);
+}
+
 /** The bytes the filter sees for a header value (UTF-8, or the raw bytes of rawHeaderValue()). */
 export function headerValueBytes(value: string): Uint8Array {
-  if (value.charCodeAt(0) !== 0xfdd0 || !value.startsWith(RAW_MARKER)) return encodeUtf8(value);
+  if (!isRawHeaderValue(value)) return encodeUtf8(value);
   const out = new Uint8Array(value.length - RAW_MARKER.length);
   for (let i = 0; i < out.length; i++) out[i] = value.charCodeAt(RAW_MARKER.length + i) & 0xff;
   return out;
