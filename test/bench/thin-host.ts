@@ -20,6 +20,8 @@ export class ThinHost {
   private memory!: WebAssembly.Memory;
   private buffers = new Map<number, Uint8Array>();
   private headers = new Map<string, Uint8Array[]>();
+  /** Whether `headers` is this host's own copy (the caller's maps are reused until a write). */
+  private headersOwned = false;
   private props = new Map<string, Uint8Array>();
   private nextId = 2;
   private callToken = 0;
@@ -52,30 +54,44 @@ export class ThinHost {
   request(req: ThinRequest, responseHeaders: Map<string, Uint8Array[]>): number {
     const id = this.nextId++;
     const e = this.exports;
-    this.headers = new Map(req.headers);
+    this.useHeaders(req.headers);
     this.props = req.properties;
     e.proxy_on_context_create(id, 1);
     const action = e.proxy_on_request_headers(id, req.count, 1);
-    this.headers = new Map(responseHeaders);
+    this.useHeaders(responseHeaders);
     if (e.proxy_on_response_headers) e.proxy_on_response_headers(id, responseHeaders.size, 1);
     e.proxy_on_done(id);
     e.proxy_on_delete(id);
     return action;
   }
 
+  /** Serves `headers` as the current map; the first write copies it (Envoy does not copy header
+   * maps per filter, so neither does this host unless the filter changes them). */
+  private useHeaders(headers: Map<string, Uint8Array[]>): void {
+    this.headers = headers;
+    this.headersOwned = false;
+  }
+
+  private writableHeaders(): Map<string, Uint8Array[]> {
+    if (!this.headersOwned) {
+      this.headers = new Map(this.headers);
+      this.headersOwned = true;
+    }
+    return this.headers;
+  }
+
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
 
-  private buf: ArrayBuffer | undefined;
   private bytes = new Uint8Array(0);
   private view = new DataView(new ArrayBuffer(8));
 
-  /** Views over guest memory, rebuilt only when memory grew (growing detaches the old buffer). */
+  /** Views over guest memory, rebuilt only when memory grew: growing detaches the old buffer,
+   * leaving views over it with length 0 (cheaper to test than reading memory.buffer each time). */
   private u8(): Uint8Array {
-    const b = this.memory.buffer;
-    if (b !== this.buf) {
-      this.buf = b;
+    if (this.bytes.length === 0) {
+      const b = this.memory.buffer;
       this.bytes = new Uint8Array(b);
       this.view = new DataView(b);
     }
@@ -126,13 +142,17 @@ export class ThinHost {
       proxy_add_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
         const k = this.str(kPtr, kLen);
         const v = this.u8().slice(vPtr, vPtr + vLen);
-        const list = this.headers.get(k);
-        if (list) list.push(v);
-        else this.headers.set(k, [v]);
+        const headers = this.writableHeaders();
+        const list = headers.get(k);
+        headers.set(k, list ? [...list, v] : [v]);
         return 0;
       },
-      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.headers.set(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
-      proxy_remove_header_map_value: (_t: number, kPtr: number, kLen: number) => (this.headers.delete(this.str(kPtr, kLen)), 0),
+      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.writableHeaders().set(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
+      proxy_remove_header_map_value: (_t: number, kPtr: number, kLen: number) => {
+        const k = this.str(kPtr, kLen);
+        if (this.headers.has(k)) this.writableHeaders().delete(k);
+        return 0;
+      },
       proxy_get_property: (pPtr: number, pLen: number, rpPtr: number, rpSize: number) => {
         const v = this.props.get(this.str(pPtr, pLen));
         if (!v) return 1;
