@@ -5,7 +5,7 @@
 // attribute allocates only its value.
 import { MapType } from "./abi";
 import { getHeader } from "./headers";
-import { getProperty, propertyPath, tryGetProperty } from "./property";
+import { getPropertyBool, getPropertyInt, getPropertyString, propertyPath, tryGetProperty } from "./property";
 import { utf8 } from "./mem";
 
 const AUTHORITY = utf8(":authority");
@@ -178,8 +178,7 @@ export class RequestView {
   destinationPort(): i64 {
     if (!(this.loaded & L_DPORT)) {
       this.loaded |= L_DPORT;
-      const v = getProperty(DESTINATION_PORT);
-      this._destPort = v !== null && v.byteLength == 8 ? load<i64>(changetype<usize>(v)) : -1;
+      this._destPort = getPropertyInt(DESTINATION_PORT, -1);
     }
     return this._destPort;
   }
@@ -198,8 +197,7 @@ export class RequestView {
   mtls(): bool {
     if (!(this.loaded & L_MTLS)) {
       this.loaded |= L_MTLS;
-      const v = getProperty(MTLS);
-      this._mtls = v !== null && v.byteLength == 1 && load<u8>(changetype<usize>(v)) != 0;
+      this._mtls = getPropertyBool(MTLS);
     }
     return this._mtls;
   }
@@ -208,12 +206,9 @@ export class RequestView {
   principal(): string | null {
     if (!(this.loaded & L_PRINCIPAL)) {
       this.loaded |= L_PRINCIPAL;
-      const v = getProperty(PEER_URI_SAN);
-      if (v === null || v.byteLength == 0) this._principal = null;
-      else {
-        const s = String.UTF8.decode(v);
-        this._principal = s.startsWith("spiffe://") ? s.substring(9) : s;
-      }
+      const s = getPropertyString(PEER_URI_SAN);
+      if (s === null || s.length == 0) this._principal = null;
+      else this._principal = s.startsWith("spiffe://") ? s.substring(9) : s;
     }
     return this._principal;
   }
@@ -222,8 +217,8 @@ export class RequestView {
   sourceIp(): string {
     if (!(this.loaded & L_SOURCE)) {
       this.loaded |= L_SOURCE;
-      const v = getProperty(SOURCE_ADDRESS);
-      this._source = v === null ? "" : stripPort(String.UTF8.decode(v));
+      const v = getPropertyString(SOURCE_ADDRESS);
+      this._source = v === null ? "" : stripPort(v);
     }
     return this._source;
   }
@@ -232,8 +227,8 @@ export class RequestView {
   destinationIp(): string {
     if (!(this.loaded & L_DEST)) {
       this.loaded |= L_DEST;
-      const v = getProperty(DESTINATION_ADDRESS);
-      this._dest = v === null ? "" : stripPort(String.UTF8.decode(v));
+      const v = getPropertyString(DESTINATION_ADDRESS);
+      this._dest = v === null ? "" : stripPort(v);
     }
     return this._dest;
   }
@@ -241,8 +236,7 @@ export class RequestView {
   sni(): string | null {
     if (!(this.loaded & L_SNI)) {
       this.loaded |= L_SNI;
-      const v = getProperty(SNI);
-      this._sni = v === null ? null : String.UTF8.decode(v);
+      this._sni = getPropertyString(SNI);
     }
     return this._sni;
   }
