@@ -19,9 +19,10 @@ export class ThinHost {
   private exports!: Record<string, (...a: number[]) => number>;
   private memory!: WebAssembly.Memory;
   private buffers = new Map<number, Uint8Array>();
+  /** The current header map: the caller's (never modified), plus the filter's changes to it
+   * (null = removed). Envoy does not copy header maps per filter, so neither does this host. */
   private headers = new Map<string, Uint8Array[]>();
-  /** Whether `headers` is this host's own copy (the caller's maps are reused until a write). */
-  private headersOwned = false;
+  private headerChanges: Map<string, Uint8Array[] | null> | null = null;
   private props = new Map<string, Uint8Array>();
   private nextId = 2;
   private callToken = 0;
@@ -65,19 +66,18 @@ export class ThinHost {
     return action;
   }
 
-  /** Serves `headers` as the current map; the first write copies it (Envoy does not copy header
-   * maps per filter, so neither does this host unless the filter changes them). */
   private useHeaders(headers: Map<string, Uint8Array[]>): void {
     this.headers = headers;
-    this.headersOwned = false;
+    this.headerChanges = null;
   }
 
-  private writableHeaders(): Map<string, Uint8Array[]> {
-    if (!this.headersOwned) {
-      this.headers = new Map(this.headers);
-      this.headersOwned = true;
-    }
-    return this.headers;
+  private header(name: string): Uint8Array[] | undefined {
+    const changed = this.headerChanges?.get(name);
+    return changed === undefined ? this.headers.get(name) : (changed ?? undefined);
+  }
+
+  private setHeader(name: string, values: Uint8Array[] | null): void {
+    (this.headerChanges ??= new Map()).set(name, values);
   }
 
   get memoryBytes(): number {
@@ -134,7 +134,7 @@ export class ThinHost {
         return 0;
       },
       proxy_get_header_map_value: (_t: number, kPtr: number, kLen: number, rpPtr: number, rpSize: number) => {
-        const v = this.headers.get(this.str(kPtr, kLen));
+        const v = this.header(this.str(kPtr, kLen));
         if (!v) return 1;
         this.give(v[0], rpPtr, rpSize);
         return 0;
@@ -142,15 +142,14 @@ export class ThinHost {
       proxy_add_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
         const k = this.str(kPtr, kLen);
         const v = this.u8().slice(vPtr, vPtr + vLen);
-        const headers = this.writableHeaders();
-        const list = headers.get(k);
-        headers.set(k, list ? [...list, v] : [v]);
+        const list = this.header(k);
+        this.setHeader(k, list ? [...list, v] : [v]);
         return 0;
       },
-      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.writableHeaders().set(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
+      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.setHeader(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
       proxy_remove_header_map_value: (_t: number, kPtr: number, kLen: number) => {
         const k = this.str(kPtr, kLen);
-        if (this.headers.has(k)) this.writableHeaders().delete(k);
+        if (this.header(k)) this.setHeader(k, null);
         return 0;
       },
       proxy_get_property: (pPtr: number, pLen: number, rpPtr: number, rpSize: number) => {
