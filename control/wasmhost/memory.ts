@@ -1,8 +1,8 @@
 // Guest linear memory: bounds-checked reads/writes and the host->guest return convention
 // (malloc the exact length, write pointer and size to the guest's out-parameters).
-// Every import goes through here, so the common path allocates nothing: no copies of guest
-// bytes, no typed arrays per call, short ASCII strings converted by hand (TextEncoder and
-// TextDecoder cost a typed array or a native call each, more than the rest of an import).
+// Every import goes through here, so the common path allocates as little as JS allows: no copy
+// of guest bytes to decode a name, strings encoded through one reusable scratch array, no
+// memory.buffer read per access.
 import { AbiMisuse, WasmResult } from "./abi.ts";
 
 const utf8Decoder = new TextDecoder();
@@ -11,20 +11,40 @@ const utf8Encoder = new TextEncoder();
 export const encodeUtf8 = (s: string): Uint8Array => utf8Encoder.encode(s);
 export const decodeUtf8 = (b: Uint8Array): string => utf8Decoder.decode(b);
 
-/** Strings up to this many code units are converted by hand when they are ASCII. */
-const SHORT = 64;
+/** Guest strings up to this many bytes are remembered (see NameCache). */
+const NAME_BYTES = 64;
+const NAME_CACHE_ENTRIES = 512;
 
-/** s.length when `s` is short ASCII (its UTF-8 length), else -1. */
-export function shortAsciiLength(s: string): number {
-  const n = s.length;
-  if (n > SHORT) return -1;
-  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return -1;
-  return n;
+/** Header names, property paths and config-time values that a filter passes on every request,
+ * from the same constant buffers: decoding them costs more than the rest of an import. An entry
+ * is found by address and length and used only if the guest bytes there are still exactly the
+ * bytes it was decoded from, so a reused address with new contents is decoded afresh. */
+class NameCache {
+  private readonly entries = new Map<number, { bytes: Uint8Array; text: string }>();
+
+  read(u8: Uint8Array, ptr: number, len: number): string {
+    const key = ptr * (NAME_BYTES + 1) + len;
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      const bytes = hit.bytes;
+      let i = 0;
+      while (i < len && bytes[i] === u8[ptr + i]) i++;
+      if (i === len) return hit.text;
+    }
+    const bytes = u8.slice(ptr, ptr + len);
+    const text = utf8Decoder.decode(bytes);
+    if (this.entries.size >= NAME_CACHE_ENTRIES) this.entries.clear();
+    this.entries.set(key, { bytes, text });
+    return text;
+  }
 }
 
 export class GuestMemory {
   private u8: Uint8Array;
   private dv: DataView;
+  private readonly names = new NameCache();
+  /** Where returnString() encodes before it knows the UTF-8 length (malloc needs it first). */
+  private scratch = new Uint8Array(4096);
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -70,18 +90,8 @@ export class GuestMemory {
     ptr >>>= 0;
     len >>>= 0;
     this.check(ptr, len);
-    const u8 = this.u8;
-    if (len <= SHORT) {
-      let s = "";
-      let i = 0;
-      for (; i < len; i++) {
-        const c = u8[ptr + i];
-        if (c > 0x7f) break;
-        s += String.fromCharCode(c);
-      }
-      if (i === len) return s;
-    }
-    return utf8Decoder.decode(u8.subarray(ptr, ptr + len));
+    if (len <= NAME_BYTES) return this.names.read(this.u8, ptr, len);
+    return utf8Decoder.decode(this.u8.subarray(ptr, ptr + len));
   }
 
   readU32(ptr: number): number {
@@ -114,13 +124,12 @@ export class GuestMemory {
     if (p !== 0) this.u8.set(bytes, p);
   }
 
-  /** returnBytes(UTF-8 of `s`) without encoding short ASCII strings into a temporary array. */
+  /** returnBytes(UTF-8 of `s`) without a temporary array per call. */
   returnString(s: string, rpPtr: number, rpSize: number): void {
-    const n = shortAsciiLength(s);
-    if (n < 0) return this.returnBytes(encodeUtf8(s), rpPtr, rpSize);
-    const p = this.allocate(n, rpPtr, rpSize);
-    const u8 = this.u8;
-    for (let i = 0; i < n; i++) u8[p + i] = s.charCodeAt(i);
+    if (s.length * 3 > this.scratch.length) this.scratch = new Uint8Array(s.length * 3); // UTF-8 of one UTF-16 unit: at most 3 bytes
+    const { written } = utf8Encoder.encodeInto(s, this.scratch);
+    const p = this.allocate(written, rpPtr, rpSize);
+    if (written > 0) this.u8.set(this.scratch.subarray(0, written), p);
   }
 
   /** Returns a signed 64-bit little-endian integer (Envoy's int attributes). */

@@ -42,11 +42,22 @@ function returnProperty(mem: GuestMemory, value: PropertyValue, segments: string
 }
 
 export function propertyImports(vm: VmCore, env: HostEnv): Record<string, ImportFn> {
+  // A filter asks for the same few paths on every request: split each once (never modified).
+  const splitPaths = new Map<string, string[]>();
+  const segmentsOf = (path: string): string[] => {
+    let segments = splitPaths.get(path);
+    if (segments === undefined) {
+      segments = path.split("\0");
+      if (splitPaths.size >= 256) splitPaths.clear();
+      splitPaths.set(path, segments);
+    }
+    return segments;
+  };
   return {
     proxy_get_property(pathPtr: number, pathLen: number, rpPtr: number, rpSize: number): number {
-      const segments = vm.memory.readString(pathPtr, pathLen).split("\0");
+      const segments = segmentsOf(vm.memory.readString(pathPtr, pathLen));
       const value = resolveProperty(vm.active, env, segments);
-      if (vm.active.tracing) vm.active.record({ kind: "property-get", path: segments, found: value !== undefined });
+      if (vm.active.tracing) vm.active.record({ kind: "property-get", path: [...segments], found: value !== undefined });
       if (value === undefined) {
         if (segments.length === 1 && segments[0].includes(".")) {
           throw new AbiMisuse(WasmResult.NotFound, `property "${segments[0]}" uses dots; Envoy wants NUL-separated segments (${segments[0].split(".").join("\\0")})`);
