@@ -105,15 +105,17 @@ export function discardOut(): void {
   release(takeOut());
 }
 
-/** UTF-8 bytes [ptr, ptr+len) as a string; ASCII (header names and values, attributes) is
- * widened into an exactly sized string, anything else goes through String.UTF8. */
+/** UTF-8 bytes [ptr, ptr+len) as a string. ASCII (header names and values, attributes) is
+ * widened in one pass into an exactly sized string; at the first other byte the string is
+ * dropped and String.UTF8 decodes the whole (it sizes for the worst case, then shrinks). */
 export function utf8String(ptr: usize, len: i32): string {
-  for (let i = 0; i < len; i++) {
-    if (load<u8>(ptr + <usize>i) >= 0x80) return String.UTF8.decodeUnsafe(ptr, <usize>len);
-  }
   const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
   const base = changetype<usize>(out);
-  for (let i = 0; i < len; i++) store<u16>(base + (<usize>i << 1), load<u8>(ptr + <usize>i));
+  for (let i = 0; i < len; i++) {
+    const b = load<u8>(ptr + <usize>i);
+    if (b >= 0x80) return String.UTF8.decodeUnsafe(ptr, <usize>len);
+    store<u16>(base + (<usize>i << 1), b);
+  }
   return out;
 }
 

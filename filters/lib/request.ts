@@ -146,7 +146,7 @@ export class RequestView {
     this.loaded |= L_PATH;
     const v = getHeader(MapType.RequestHeaders, PATH);
     this._path = v === null ? "" : v;
-    const q = this._path.indexOf("?");
+    const q = indexOfCode(this._path, 0x3f, 0); // "?"
     if (q < 0) {
       this._pathOnly = this._path;
       this._query = "";
@@ -341,6 +341,13 @@ export function stripPort(addr: string): string {
   if (colon < 0) return addr;
   if (addr.indexOf(":", colon + 1) >= 0) return addr; // bare IPv6
   return addr.substring(0, colon);
+}
+
+/** Index of the first `code` unit at or after `from`, or -1. String#indexOf compares the whole
+ * needle at every position through memory.compare: far slower for one character. */
+export function indexOfCode(s: string, code: i32, from: i32): i32 {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) == code) return i;
+  return -1;
 }
 
 export function trimAscii(s: string): string {
