@@ -42,11 +42,11 @@ function mapFor(vm: VmCore, type: number, write: boolean): HeaderMap {
 
 /** add appends a value; replace leaves exactly this one (adding when absent). */
 function setValue(vm: VmCore, op: "add" | "replace", type: number, kPtr: number, kLen: number, vPtr: number, vLen: number): number {
-  const key = vm.memory.readString(kPtr, kLen).toLowerCase();
+  const name = vm.memory.readString(kPtr, kLen);
   const value = vm.memory.readString(vPtr, vLen);
   const map = mapFor(vm, type, true);
-  map[op](key, value);
-  if (vm.active.tracing) vm.active.record({ kind: "header", map: NAMES[type], op, name: key, value });
+  map[op](name, value);
+  if (vm.active.tracing) vm.active.record({ kind: "header", map: NAMES[type], op, name: name.toLowerCase(), value });
   return WasmResult.Ok;
 }
 
@@ -81,9 +81,9 @@ export function mapImports(vm: VmCore): Record<string, ImportFn> {
     proxy_add_header_map_value: (type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => setValue(vm, "add", type, kPtr, kLen, vPtr, vLen),
     proxy_replace_header_map_value: (type: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => setValue(vm, "replace", type, kPtr, kLen, vPtr, vLen),
     proxy_remove_header_map_value(type: number, kPtr: number, kLen: number): number {
-      const key = mem().readString(kPtr, kLen).toLowerCase();
+      const name = mem().readString(kPtr, kLen);
       const map = mapFor(vm, type, true);
-      if (map.remove(key) && vm.active.tracing) vm.active.record({ kind: "header", map: NAMES[type], op: "remove", name: key });
+      if (map.remove(name) && vm.active.tracing) vm.active.record({ kind: "header", map: NAMES[type], op: "remove", name: name.toLowerCase() });
       return WasmResult.Ok;
     },
   };

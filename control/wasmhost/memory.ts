@@ -127,15 +127,23 @@ export class GuestMemory {
   /** returnBytes(UTF-8 of `s`) without a temporary array per call. */
   returnString(s: string, rpPtr: number, rpSize: number): void {
     if (s.length * 3 > this.scratch.length) this.scratch = new Uint8Array(s.length * 3); // UTF-8 of one UTF-16 unit: at most 3 bytes
-    const { written } = utf8Encoder.encodeInto(s, this.scratch);
+    const scratch = this.scratch;
+    const { written } = utf8Encoder.encodeInto(s, scratch);
     const p = this.allocate(written, rpPtr, rpSize);
-    if (written > 0) this.u8.set(this.scratch.subarray(0, written), p);
+    const u8 = this.u8;
+    if (written > NAME_BYTES) u8.set(scratch.subarray(0, written), p);
+    else for (let i = 0; i < written; i++) u8[p + i] = scratch[i]; // a loop beats set(subarray()) on short strings
   }
 
-  /** Returns a signed 64-bit little-endian integer (Envoy's int attributes). */
-  returnInt64(value: bigint, rpPtr: number, rpSize: number): void {
+  /** Returns a signed 64-bit little-endian integer (Envoy's int attributes). A number is written
+   * as two 32-bit halves, which spares the BigInt conversions. */
+  returnInt64(value: number | bigint, rpPtr: number, rpSize: number): void {
     const p = this.allocate(8, rpPtr, rpSize);
-    this.dv.setBigInt64(p, BigInt.asIntN(64, value), true);
+    if (typeof value === "bigint") this.dv.setBigInt64(p, BigInt.asIntN(64, value), true);
+    else {
+      this.dv.setUint32(p, value >>> 0, true);
+      this.dv.setInt32(p + 4, Math.floor(value / 2 ** 32), true);
+    }
   }
 
   /** The return convention's allocation: validates the out-parameters first (a bad pointer must

@@ -35,8 +35,7 @@ export function resolveProperty(ctx: HostContext, env: HostEnv, segments: string
  * (strings, integers, bools) go straight into guest memory without a temporary array. */
 function returnProperty(mem: GuestMemory, value: PropertyValue, segments: string[], rpPtr: number, rpSize: number): void {
   if (typeof value === "string") mem.returnString(value, rpPtr, rpSize);
-  else if (typeof value === "bigint") mem.returnInt64(value, rpPtr, rpSize);
-  else if (typeof value === "number" && Number.isInteger(value)) mem.returnInt64(BigInt(value), rpPtr, rpSize);
+  else if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))) mem.returnInt64(value, rpPtr, rpSize);
   else if (typeof value === "boolean") mem.returnBytes(value ? TRUE : FALSE, rpPtr, rpSize);
   else mem.returnBytes(serializeProperty(value, segments.join(".")), rpPtr, rpSize);
 }
