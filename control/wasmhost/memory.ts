@@ -44,7 +44,7 @@ export class GuestMemory {
   private dv: DataView;
   private readonly names = new NameCache();
   /** Where returnString() encodes before it knows the UTF-8 length (malloc needs it first). */
-  private scratch = new Uint8Array(4096);
+  private readonly scratch = new Uint8Array(4096);
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -126,8 +126,9 @@ export class GuestMemory {
 
   /** returnBytes(UTF-8 of `s`) without a temporary array per call. */
   returnString(s: string, rpPtr: number, rpSize: number): void {
-    if (s.length * 3 > this.scratch.length) this.scratch = new Uint8Array(s.length * 3); // UTF-8 of one UTF-16 unit: at most 3 bytes
     const scratch = this.scratch;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; longer strings get their own array.
+    if (s.length * 3 > scratch.length) return this.returnBytes(encodeUtf8(s), rpPtr, rpSize);
     const { written } = utf8Encoder.encodeInto(s, scratch);
     const p = this.allocate(written, rpPtr, rpSize);
     const u8 = this.u8;
