@@ -45,7 +45,8 @@ function setValue(vm: VmCore, op: "add" | "replace", type: number, kPtr: number,
   const name = vm.memory.readString(kPtr, kLen);
   const value = vm.memory.readString(vPtr, vLen);
   const map = mapFor(vm, type, true);
-  map[op](name, value);
+  if (op === "add") map.add(name, value);
+  else map.replace(name, value);
   if (vm.active.tracing) vm.active.record({ kind: "header", map: NAMES[type], op, name: name.toLowerCase(), value });
   return WasmResult.Ok;
 }

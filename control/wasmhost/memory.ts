@@ -11,6 +11,9 @@ const utf8Encoder = new TextEncoder();
 export const encodeUtf8 = (s: string): Uint8Array => utf8Encoder.encode(s);
 export const decodeUtf8 = (b: Uint8Array): string => utf8Decoder.decode(b);
 
+/** What read() returns for no bytes (nothing in it to change). */
+const NO_BYTES = new Uint8Array(0);
+
 /** Guest strings up to this many bytes are remembered (see NameCache). */
 const NAME_BYTES = 64;
 const NAME_CACHE_ENTRIES = 512;
@@ -82,7 +85,7 @@ export class GuestMemory {
     ptr >>>= 0;
     len >>>= 0;
     this.check(ptr, len);
-    return this.u8.slice(ptr, ptr + len);
+    return len === 0 ? NO_BYTES : this.u8.slice(ptr, ptr + len); // slice() of a big view costs far more than its bytes
   }
 
   /** Guest bytes [ptr, ptr+len) decoded as UTF-8 (invalid sequences become U+FFFD). */
