@@ -72,13 +72,49 @@ export function takeOutBuffer(): ArrayBuffer {
   return copy;
 }
 
-/** The host's result decoded as UTF-8. */
-export function takeOutString(): string {
+/** No strings to recognise. */
+export const NO_KNOWN: string[] = [];
+
+/** The host's result decoded as UTF-8; when its bytes spell one of the ASCII strings in `known`
+ * (:method values, say), that string itself, without allocating. */
+export function takeOutString(known: string[] = NO_KNOWN): string {
   const size = takeSize();
   const ptr = takeOut();
-  const s = size == 0 || ptr == 0 ? "" : utf8String(ptr, size);
+  let s = "";
+  if (size > 0 && ptr != 0) {
+    const k = knownIndex(ptr, size, known);
+    s = k >= 0 ? unchecked(known[k]) : utf8String(ptr, size);
+  }
   release(ptr);
   return s;
+}
+
+/** The host's result decoded without a leading `prefix` when its bytes start with it (so
+ * "spiffe://" is never decoded only to be cut off); null when the result is empty. */
+export function takeOutStringAfter(prefix: ArrayBuffer): string | null {
+  const size = takeSize();
+  const ptr = takeOut();
+  let s: string | null = null;
+  if (size > 0 && ptr != 0) {
+    const n = prefix.byteLength;
+    const skip = size >= n && memory.compare(ptr, changetype<usize>(prefix), <usize>n) == 0 ? n : 0;
+    s = utf8String(ptr + <usize>skip, size - skip);
+  }
+  release(ptr);
+  return s;
+}
+
+/** Index of the ASCII string in `known` that the `size` bytes at `ptr` spell, or -1. */
+function knownIndex(ptr: usize, size: i32, known: string[]): i32 {
+  for (let k = 0; k < known.length; k++) {
+    const s = unchecked(known[k]);
+    if (s.length != size) continue;
+    const chars = changetype<usize>(s);
+    let i = 0;
+    while (i < size && <u16>load<u8>(ptr + <usize>i) == load<u16>(chars + (<usize>i << 1))) i++;
+    if (i == size) return k;
+  }
+  return -1;
 }
 
 /** The host's result as an int attribute (8 bytes little-endian); `fallback` for another size. */

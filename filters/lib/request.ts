@@ -5,7 +5,7 @@
 // attribute allocates only its value.
 import { MapType } from "./abi";
 import { getHeader } from "./headers";
-import { getPropertyBool, getPropertyInt, getPropertyString, propertyPath, tryGetProperty } from "./property";
+import { getPropertyBool, getPropertyInt, getPropertyString, getPropertyStringAfter, propertyPath, tryGetProperty } from "./property";
 import { utf8 } from "./mem";
 
 const AUTHORITY = utf8(":authority");
@@ -19,6 +19,10 @@ const SOURCE_ADDRESS = propertyPath(["source", "address"]);
 const MTLS = propertyPath(["connection", "mtls"]);
 const PEER_URI_SAN = propertyPath(["connection", "uri_san_peer_certificate"]);
 const SNI = propertyPath(["connection", "requested_server_name"]);
+const SPIFFE = utf8("spiffe://");
+/** Values of :method and :scheme read without allocating (any other value is decoded). */
+const METHODS: string[] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
+const SCHEMES: string[] = ["http", "https"];
 
 // Bits of RequestView.loaded
 const L_AUTHORITY: u32 = 1 << 0;
@@ -159,7 +163,7 @@ export class RequestView {
   method(): string {
     if (!(this.loaded & L_METHOD)) {
       this.loaded |= L_METHOD;
-      const v = getHeader(MapType.RequestHeaders, METHOD);
+      const v = getHeader(MapType.RequestHeaders, METHOD, METHODS);
       this._method = v === null ? "" : v;
     }
     return this._method;
@@ -168,7 +172,7 @@ export class RequestView {
   scheme(): string {
     if (!(this.loaded & L_SCHEME)) {
       this.loaded |= L_SCHEME;
-      const v = getHeader(MapType.RequestHeaders, SCHEME);
+      const v = getHeader(MapType.RequestHeaders, SCHEME, SCHEMES);
       this._scheme = v === null ? "" : v;
     }
     return this._scheme;
@@ -206,9 +210,7 @@ export class RequestView {
   principal(): string | null {
     if (!(this.loaded & L_PRINCIPAL)) {
       this.loaded |= L_PRINCIPAL;
-      const s = getPropertyString(PEER_URI_SAN);
-      if (s === null || s.length == 0) this._principal = null;
-      else this._principal = s.startsWith("spiffe://") ? s.substring(9) : s;
+      this._principal = getPropertyStringAfter(PEER_URI_SAN, SPIFFE);
     }
     return this._principal;
   }
@@ -346,7 +348,8 @@ export function stripPort(addr: string): string {
 /** Index of the first `code` unit at or after `from`, or -1. String#indexOf compares the whole
  * needle at every position through memory.compare: far slower for one character. */
 export function indexOfCode(s: string, code: i32, from: i32): i32 {
-  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) == code) return i;
+  const chars = changetype<usize>(s);
+  for (let i = max(from, 0); i < s.length; i++) if (<i32>load<u16>(chars + (<usize>i << 1)) == code) return i;
   return -1;
 }
 
