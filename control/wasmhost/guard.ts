@@ -7,8 +7,9 @@ import type { VmCore } from "./vm.ts";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ImportFn = (...args: any[]) => number | void;
 
-/** The wrapper passes up to 10 parameters on one by one (every import our hosts serve but the
- * unemulated gRPC ones): a rest/spread wrapper would allocate an arguments array per call. */
+/** The wrapper passes parameters on one by one: a rest/spread wrapper would allocate an
+ * arguments array on every import call. No implementation declares more than 10 (proxy_http_call);
+ * one that did would get the rest/spread wrapper. */
 export function guardImports(vm: VmCore, fns: Record<string, ImportFn>, misuseResult?: (m: AbiMisuse) => number): Record<string, ImportFn> {
   const out: Record<string, ImportFn> = {};
   for (const [name, fn] of Object.entries(fns)) {

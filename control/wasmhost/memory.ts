@@ -11,8 +11,8 @@ const utf8Encoder = new TextEncoder();
 export const encodeUtf8 = (s: string): Uint8Array => utf8Encoder.encode(s);
 export const decodeUtf8 = (b: Uint8Array): string => utf8Decoder.decode(b);
 
-/** What read() returns for no bytes (nothing in it to change). */
-const NO_BYTES = new Uint8Array(0);
+/** No bytes (what read() returns for an empty range: nothing in it to change). */
+export const NO_BYTES = new Uint8Array(0);
 
 /** Guest strings up to this many bytes are remembered (see NameCache). */
 const NAME_BYTES = 64;

@@ -2,7 +2,7 @@
 import { AbiMisuse, LOG_LEVELS, WasmResult } from "./abi.ts";
 import type { ImportFn } from "./guard.ts";
 import { unimplemented } from "./guard.ts";
-import { encodeUtf8 } from "./memory.ts";
+import { encodeUtf8, NO_BYTES } from "./memory.ts";
 import type { HostEnv, VmCore } from "./vm.ts";
 
 export interface Metric {
@@ -11,7 +11,6 @@ export interface Metric {
   value: bigint;
 }
 
-const NO_BYTES = new Uint8Array(0);
 const METRIC_TYPES = ["counter", "gauge", "histogram"] as const;
 
 export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Metric>): Record<string, ImportFn> {
