@@ -22,7 +22,6 @@ import { clearRouteCache, sendLocalReply } from "../lib/reply";
 import { hostWithoutPort, request } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { Destination, HeaderOps, KeyMatch, readRouterTable, Route, RouteMatch, RouterTable } from "./table";
-import { NO_ROUTES } from "./uri-index";
 
 const CLUSTER_HEADER = utf8("x-mesh-cluster");
 const PATH = utf8(":path");
@@ -88,10 +87,14 @@ class Router extends MeshFilter {
     const vh = table.ports.get(port).find(request.authorityLower());
     if (vh === null) return null;
     const routes = vh.routes;
+    const index = vh.uriIndex;
+    if (index === null) {
+      for (let i = 0; i < routes.length; i++) if (this.routeMatches(unchecked(routes[i]))) return unchecked(routes[i]);
+      return null;
+    }
     // The routes that can match, in table order: those indexed under the path merged with
     // those that may match any path (uri-index.ts).
-    const index = vh.uriIndex;
-    const exact = index.indexed ? index.routesFor(request.path()) : NO_ROUTES;
+    const exact = index.routesFor(request.path());
     const any = index.anyPath;
     let i = 0;
     let j = 0;

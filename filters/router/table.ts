@@ -87,7 +87,8 @@ export class Route {
 export class VirtualHost {
   name: string = "";
   routes: Route[] = [];
-  uriIndex: UriIndex = new UriIndex([]);
+  /** null when no route is indexable by exact uri (uri-index.ts). */
+  uriIndex: UriIndex | null = null;
 }
 
 /** Envoy's domain lookup order: exact, then longest `*suffix`, then longest `prefix*`, then `*`. */
@@ -185,7 +186,7 @@ export function readRouterTable(r: Reader, v: JsonValue | null): RouterTable | n
         vh.routes.push(readRoute(r, t, routes[k], hpath + ".routes[" + k.toString() + "]"));
         t.routeCount++;
       }
-      if (r.ok()) vh.uriIndex = new UriIndex(vh.routes);
+      if (r.ok()) vh.uriIndex = UriIndex.build(vh.routes);
     }
   }
   return r.ok() ? t : null;

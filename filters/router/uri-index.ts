@@ -4,12 +4,23 @@
 // uri values when every one of its match entries requires an exact, case-sensitive uri: such a
 // route cannot match a request for any other path. findRoute then evaluates, in table order,
 // only the routes indexed under the request's path and the routes that may match any path:
-// the same decision as scanning them all, without reading :path when nothing is indexed.
+// the same decision as scanning them all.
 import { MatchKind, StringMatcher } from "../lib/match";
 import { Route } from "./table";
 
 /** No route indices (never modified). */
-export const NO_ROUTES: i32[] = [];
+const NO_ROUTES: i32[] = [];
+
+/** Whether `route` can only match requests for the exact paths of its match entries. */
+function exactPathsOnly(route: Route): bool {
+  const matches = route.matches;
+  if (matches.length == 0) return false;
+  for (let j = 0; j < matches.length; j++) {
+    const uri = matches[j].uri;
+    if (uri === null || uri.kind != MatchKind.Exact || uri.ignoreCase) return false;
+  }
+  return true;
+}
 
 export class UriIndex {
   /** Exact path -> indices of the routes that need it, ascending. */
@@ -17,30 +28,28 @@ export class UriIndex {
   /** Indices of the routes that may match any path, ascending. */
   anyPath: i32[] = [];
 
-  constructor(routes: Route[]) {
+  /** The index of `routes`, or null when no route is indexable (then every route is a candidate
+   * and the config keeps no index objects for the GC to mark). */
+  static build(routes: Route[]): UriIndex | null {
+    let any = false;
+    for (let i = 0; i < routes.length && !any; i++) any = exactPathsOnly(routes[i]);
+    return any ? new UriIndex(routes) : null;
+  }
+
+  private constructor(routes: Route[]) {
     for (let i = 0; i < routes.length; i++) {
-      const matches = routes[i].matches;
-      let exactOnly = matches.length > 0;
-      for (let j = 0; j < matches.length && exactOnly; j++) {
-        const uri = matches[j].uri;
-        exactOnly = uri !== null && uri.kind == MatchKind.Exact && !uri.ignoreCase;
-      }
-      if (!exactOnly) {
+      const route = routes[i];
+      if (!exactPathsOnly(route)) {
         this.anyPath.push(i);
         continue;
       }
-      for (let j = 0; j < matches.length; j++) {
-        const path = (<StringMatcher>matches[j].uri).value;
+      for (let j = 0; j < route.matches.length; j++) {
+        const path = (<StringMatcher>route.matches[j].uri).value;
         if (!this.byPath.has(path)) this.byPath.set(path, []);
         const list = this.byPath.get(path);
         if (list.length == 0 || list[list.length - 1] != i) list.push(i); // two entries, one path
       }
     }
-  }
-
-  /** Whether any route is indexed (else every route is in anyPath). */
-  get indexed(): bool {
-    return this.byPath.size > 0;
   }
 
   /** Indices of the routes indexed under `path`, ascending (empty when none). */
