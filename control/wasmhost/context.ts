@@ -38,7 +38,8 @@ export class HostContext {
   constructor(
     readonly id: number,
     readonly kind: "root" | "stream",
-    protected readonly tracing: boolean,
+    /** Hot paths test this before building an event, so tracing off costs no allocation. */
+    readonly tracing: boolean,
   ) {}
 
   record(event: TraceEvent): void {

@@ -6,6 +6,20 @@ import type { Pair } from "./pairs.ts";
 /** What callers may pass as headers. */
 export type HeaderInit = Record<string, string | string[]> | readonly (readonly [string, string])[] | HeaderMap;
 
+/** Header names repeat (the same few on every request), and String#toLowerCase costs more than
+ * a lookup even when nothing changes: lower-case each distinct name once. */
+const lowerNames = new Map<string, string>();
+
+function lowerName(name: string): string {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size >= 1024) lowerNames.clear();
+    lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 export class HeaderMap {
   private entries: Pair[] = [];
 
@@ -21,14 +35,21 @@ export class HeaderMap {
     return this.entries.length;
   }
 
+  /** Index of the first entry named `key` (lower-case) at or after `from`, or -1. */
+  private indexOf(key: string, from = 0): number {
+    const entries = this.entries;
+    for (let i = from; i < entries.length; i++) if (entries[i][0] === key) return i;
+    return -1;
+  }
+
   /** First value of `name`. */
   get(name: string): string | undefined {
-    const key = name.toLowerCase();
-    return this.entries.find(([k]) => k === key)?.[1];
+    const i = this.indexOf(lowerName(name));
+    return i < 0 ? undefined : this.entries[i][1];
   }
 
   getAll(name: string): string[] {
-    const key = name.toLowerCase();
+    const key = lowerName(name);
     return this.entries.filter(([k]) => k === key).map(([, v]) => v);
   }
 
@@ -37,28 +58,29 @@ export class HeaderMap {
   }
 
   add(name: string, value: string): void {
-    this.entries.push([name.toLowerCase(), value]);
+    this.entries.push([lowerName(name), value]);
   }
 
   /** Sets exactly one value (adds when absent), like Envoy's setCopy. */
   replace(name: string, value: string): void {
-    const key = name.toLowerCase();
-    const first = this.entries.findIndex(([k]) => k === key);
-    if (first < 0) return this.add(key, value);
+    const key = lowerName(name);
+    const first = this.indexOf(key);
+    if (first < 0) return void this.entries.push([key, value]);
     this.entries[first] = [key, value];
-    this.entries = this.entries.filter(([k], i) => k !== key || i === first);
+    if (this.indexOf(key, first + 1) >= 0) this.entries = this.entries.filter(([k], i) => k !== key || i === first);
   }
 
   /** Removes every value; returns whether any existed. */
   remove(name: string): boolean {
-    const key = name.toLowerCase();
-    const before = this.entries.length;
+    const key = lowerName(name);
+    if (this.indexOf(key) < 0) return false;
     this.entries = this.entries.filter(([k]) => k !== key);
-    return this.entries.length !== before;
+    return true;
   }
 
-  setAll(pairs: readonly (readonly [string, string])[]): void {
-    this.entries = pairs.map(([k, v]) => [k.toLowerCase(), v]);
+  /** Replaces every entry (names lower-cased). */
+  setAll(init: HeaderInit): void {
+    this.entries = new HeaderMap(init).entries;
   }
 
   pairs(): Pair[] {
@@ -85,9 +107,14 @@ export function rawHeaderValue(bytes: Uint8Array): string {
   return s;
 }
 
+/** Whether `value` came from rawHeaderValue() (its bytes are not its UTF-8 encoding). */
+export function isRawHeaderValue(value: string): boolean {
+  return value.charCodeAt(0) === 0xfdd0 && value.startsWith(RAW_MARKER);
+}
+
 /** The bytes the filter sees for a header value (UTF-8, or the raw bytes of rawHeaderValue()). */
 export function headerValueBytes(value: string): Uint8Array {
-  if (value.charCodeAt(0) !== 0xfdd0 || !value.startsWith(RAW_MARKER)) return encodeUtf8(value);
+  if (!isRawHeaderValue(value)) return encodeUtf8(value);
   const out = new Uint8Array(value.length - RAW_MARKER.length);
   for (let i = 0; i < out.length; i++) out[i] = value.charCodeAt(RAW_MARKER.length + i) & 0xff;
   return out;

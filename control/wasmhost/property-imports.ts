@@ -5,11 +5,15 @@ import { AbiMisuse, WasmResult } from "./abi.ts";
 import { type HostContext, StreamContext } from "./context.ts";
 import type { ImportFn } from "./guard.ts";
 import { derivedRequest, derivedResponse, lookupProperty, type PropertyValue, serializeProperty } from "./properties.ts";
+import type { GuestMemory } from "./memory.ts";
 import type { HostEnv, VmCore } from "./vm.ts";
+
+const TRUE = Uint8Array.of(1);
+const FALSE = Uint8Array.of(0);
 
 /** Resolves an attribute for `ctx` (also used by callers, e.g. explain). */
 export function resolveProperty(ctx: HostContext, env: HostEnv, segments: string[]): PropertyValue | Uint8Array | undefined {
-  const set = ctx.setProperties.get(segments.join("\0"));
+  const set = ctx.setProperties.size > 0 ? ctx.setProperties.get(segments.join("\0")) : undefined;
   if (set) return set;
   if (ctx instanceof StreamContext) {
     const own = lookupProperty(ctx.properties, segments);
@@ -27,19 +31,39 @@ export function resolveProperty(ctx: HostContext, env: HostEnv, segments: string
   return lookupProperty(env.hostProperties, segments);
 }
 
+/** Writes `value` to the guest as serializeProperty() encodes it; the per-request kinds
+ * (strings, integers, bools) go straight into guest memory without a temporary array. */
+function returnProperty(mem: GuestMemory, value: PropertyValue, segments: string[], rpPtr: number, rpSize: number): void {
+  if (typeof value === "string") mem.returnString(value, rpPtr, rpSize);
+  else if (typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))) mem.returnInt64(value, rpPtr, rpSize);
+  else if (typeof value === "boolean") mem.returnBytes(value ? TRUE : FALSE, rpPtr, rpSize);
+  else mem.returnBytes(serializeProperty(value, segments.join(".")), rpPtr, rpSize);
+}
+
 export function propertyImports(vm: VmCore, env: HostEnv): Record<string, ImportFn> {
+  // A filter asks for the same few paths on every request: split each once (never modified).
+  const splitPaths = new Map<string, string[]>();
+  const segmentsOf = (path: string): string[] => {
+    let segments = splitPaths.get(path);
+    if (segments === undefined) {
+      segments = path.split("\0");
+      if (splitPaths.size >= 256) splitPaths.clear();
+      splitPaths.set(path, segments);
+    }
+    return segments;
+  };
   return {
     proxy_get_property(pathPtr: number, pathLen: number, rpPtr: number, rpSize: number): number {
-      const segments = vm.memory.readString(pathPtr, pathLen).split("\0");
+      const segments = segmentsOf(vm.memory.readString(pathPtr, pathLen));
       const value = resolveProperty(vm.active, env, segments);
-      vm.active.record({ kind: "property-get", path: segments, found: value !== undefined });
+      if (vm.active.tracing) vm.active.record({ kind: "property-get", path: [...segments], found: value !== undefined });
       if (value === undefined) {
         if (segments.length === 1 && segments[0].includes(".")) {
           throw new AbiMisuse(WasmResult.NotFound, `property "${segments[0]}" uses dots; Envoy wants NUL-separated segments (${segments[0].split(".").join("\\0")})`);
         }
         return WasmResult.NotFound;
       }
-      vm.memory.returnBytes(serializeProperty(value, segments.join(".")), rpPtr, rpSize);
+      returnProperty(vm.memory, value, segments, rpPtr, rpSize);
       return WasmResult.Ok;
     },
     proxy_set_property(pathPtr: number, pathLen: number, valPtr: number, valLen: number): number {

@@ -2,7 +2,7 @@
 // creation, request/response headers/body/trailers with end_of_stream, local replies (which
 // then pass through the filter's own response callbacks), pause/continue, and log/done/delete.
 import { LocalReply, StreamContext } from "./context.ts";
-import { type HeaderInit, HeaderMap } from "./headers.ts";
+import type { HeaderInit, HeaderMap } from "./headers.ts";
 import { decodeUtf8, encodeUtf8 } from "./memory.ts";
 import type { Pair } from "./pairs.ts";
 import type { PropertyTree } from "./properties.ts";
@@ -111,7 +111,7 @@ export class Stream extends StreamContext {
     const exportName = `proxy_on_${kind}_headers`;
     this.assertOpen(exportName);
     const map = kind === "request" ? this.data.requestHeaders : this.data.responseHeaders;
-    map.setAll(new HeaderMap(headers).pairs());
+    map.setAll(headers);
     this.phase = kind;
     return this.run(exportName, () => [this.id, map.size, endOfStream ? 1 : 0], "headers");
   }
@@ -120,7 +120,7 @@ export class Stream extends StreamContext {
     const exportName = `proxy_on_${kind}_trailers`;
     this.assertOpen(exportName);
     const map = kind === "request" ? this.data.requestTrailers : this.data.responseTrailers;
-    map.setAll(new HeaderMap(trailers).pairs());
+    map.setAll(trailers);
     return this.run(exportName, () => [this.id, map.size], "trailers");
   }
 

@@ -2,7 +2,7 @@
 import { AbiMisuse, LOG_LEVELS, WasmResult } from "./abi.ts";
 import type { ImportFn } from "./guard.ts";
 import { unimplemented } from "./guard.ts";
-import { encodeUtf8 } from "./memory.ts";
+import { encodeUtf8, NO_BYTES } from "./memory.ts";
 import type { HostEnv, VmCore } from "./vm.ts";
 
 export interface Metric {
@@ -64,9 +64,8 @@ export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Met
       const args = mem().read(aPtr, aLen);
       const fn = env.foreignFunctions[name];
       if (!fn) throw new AbiMisuse(WasmResult.NotFound, `no foreign function "${name}"`);
-      const result = fn(args, vm.active) ?? new Uint8Array(0);
-      mem().returnBytes(result, rpPtr, rpSize);
-      vm.active.record({ kind: "foreign-function", name, result: WasmResult.Ok });
+      mem().returnBytes(fn(args, vm.active) ?? NO_BYTES, rpPtr, rpSize);
+      if (vm.active.tracing) vm.active.record({ kind: "foreign-function", name, result: WasmResult.Ok });
       return WasmResult.Ok;
     },
     proxy_define_metric(type: number, nPtr: number, nLen: number, rpId: number): number {

@@ -96,23 +96,25 @@ export class VmCore {
     const f = this.fn(name);
     if (!f) return undefined;
     const before = this.violations.length;
-    const prev = { active: this.active, scope: this.scope, running: this.running };
+    const prevActive = this.active;
+    const prevScope = this.scope;
+    const prevRunning = this.running;
     this.active = ctx;
     this.scope = scope;
     this.running = name;
     let result: number | undefined;
     try {
-      const r = f(...args);
+      const r = f.apply(undefined, args);
       result = typeof r === "number" ? r : undefined;
     } catch (error) {
       this.fail(name, ctx, error);
     } finally {
-      this.active = prev.active;
-      this.scope = prev.scope;
-      this.running = prev.running;
+      this.active = prevActive;
+      this.scope = prevScope;
+      this.running = prevRunning;
     }
-    ctx.record({ kind: "callback", name, result });
-    this.runDeferred();
+    if (ctx.tracing) ctx.record({ kind: "callback", name, result });
+    if (this.deferred.length > 0) this.runDeferred();
     if (this.strict && this.violations.length > before) throw new AbiViolationError(this.violations.slice(before));
     return result;
   }

@@ -18,7 +18,7 @@ import { JsonObject, JsonValue } from "../lib/json";
 import { debugEnabled, logDebug, logInfo, logWarn } from "../lib/log";
 import { anyMatches, ipInAny, StringMatcher } from "../lib/match";
 import { sendLocalReply } from "../lib/reply";
-import { hostWithoutPort, request } from "../lib/request";
+import { hostWithoutPort, indexOfCode, request } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { AuthzTable, Condition, Key, Mode, Operation, Policy, readAuthzTable, Rule, Source } from "./policy";
 
@@ -111,15 +111,7 @@ class AuthRequest {
       this.haveNs = true;
       this.ns = null;
       const p = request.principal();
-      if (p !== null) {
-        const at = p.indexOf("/ns/");
-        if (at >= 0) {
-          const start = at + 4;
-          let end = p.indexOf("/", start);
-          if (end < 0) end = p.length;
-          this.ns = p.substring(start, end);
-        }
-      }
+      if (p !== null) this.ns = namespaceOf(p);
     }
     return this.ns;
   }
@@ -137,6 +129,18 @@ class AuthRequest {
 }
 
 const auth = new AuthRequest();
+
+/** The segment after the first "/ns/" of a principal; null without one. */
+function namespaceOf(p: string): string | null {
+  for (let at = indexOfCode(p, 0x2f, 0); at >= 0 && at + 4 <= p.length; at = indexOfCode(p, 0x2f, at + 1)) {
+    if (p.charCodeAt(at + 1) == 0x6e && p.charCodeAt(at + 2) == 0x73 && p.charCodeAt(at + 3) == 0x2f) { // "ns/"
+      const start = at + 4;
+      const end = indexOfCode(p, 0x2f, start);
+      return p.substring(start, end < 0 ? p.length : end);
+    }
+  }
+  return null;
+}
 
 function firstMatching(policies: Policy[]): Policy | null {
   for (let i = 0; i < policies.length; i++) {

@@ -25,7 +25,7 @@ import { Filter } from "./filter";
 import { getHeader, Pairs } from "./headers";
 import { JsonObject, JsonValue, parseJson } from "./json";
 import { logError, logInfo, logWarn, refreshLogLevel } from "./log";
-import { OUT_PTR, OUT_SIZE, OUT_U32, OUT_U64, takeOutBuffer, utf8 } from "./mem";
+import { OUT_PTR, OUT_SIZE, OUT_U32, OUT_U64, takeOutString, utf8 } from "./mem";
 import { sendLocalReply } from "./reply";
 
 export class ChannelSettings {
@@ -124,7 +124,7 @@ export abstract class MeshFilter extends Filter {
       logError("cannot read plugin configuration: " + rc.toString());
       return false;
     }
-    const settings = parseChannelSettings(String.UTF8.decode(takeOutBuffer()));
+    const settings = parseChannelSettings(takeOutString());
     if (settings === null) return false;
     this.settings = settings;
     this.setTickPeriod(settings.pollMs);
@@ -204,7 +204,7 @@ export abstract class MeshFilter extends Filter {
         logWarn("cannot read mesh config body: " + rc.toString());
         return;
       }
-      body = String.UTF8.decode(takeOutBuffer());
+      body = takeOutString();
     }
     const doc = parseJson(body);
     if (doc === null) {

@@ -1,5 +1,12 @@
-// Guest memory the host writes into: `malloc` (exported) and the out-parameter slots.
+// Guest memory the host writes into: `malloc` (exported), the out-parameter slots, and the
+// results the host returns through them.
 // __pin/__unpin are runtime globals (asconfig "runtime": "minimal", see gc.ts).
+//
+// Per request the host returns a handful of small values (header values, attributes) that are
+// read once, right after the import that returned them. They land in one static scratch block
+// instead of a fresh ArrayBuffer each, so reading `:authority` or `destination.port` allocates
+// nothing but the decoded string (or nothing at all for numbers and bools). Larger results
+// (config bodies) and a result asked for while the scratch is taken get a pinned ArrayBuffer.
 import { noteAllocation } from "./gc";
 
 // Out-parameter slots (static data, never allocated per call).
@@ -8,25 +15,144 @@ export const OUT_SIZE: usize = memory.data(4);
 export const OUT_U32: usize = memory.data(4);
 export const OUT_U64: usize = memory.data(8, 8);
 
+// @ts-ignore: decorator
+@inline const SCRATCH_SIZE: i32 = 1024;
+const SCRATCH: usize = memory.data(SCRATCH_SIZE, 16);
+/** The scratch block holds a result not taken yet. */
+let scratchBusy = false;
+
 const EMPTY = new ArrayBuffer(0);
 
-/** Host allocation hook. The host asks for the exact length and the result is reinterpreted as an
- * ArrayBuffer of that length, so it is a pinned ArrayBuffer (unpinned by takeOutBuffer). */
+/** Host allocation hook: the host asks for the exact length of one result and writes it there.
+ * A heap result is a pinned ArrayBuffer of that length (unpinned when taken). */
 export function malloc(size: i32): usize {
+  // Counted either way: what we decode from a result is proportional to it (gc.ts).
   noteAllocation(<usize>size);
+  if (size <= SCRATCH_SIZE && !scratchBusy) {
+    scratchBusy = true;
+    return SCRATCH;
+  }
   return __pin(changetype<usize>(new ArrayBuffer(size)));
 }
 
-/** Takes ownership of the buffer the host returned through OUT_PTR/OUT_SIZE. Call once per result. */
-export function takeOutBuffer(): ArrayBuffer {
-  const size = load<u32>(OUT_SIZE);
+/** Reads and clears the out-parameters (a stale result is never reused). */
+function takeOut(): usize {
   const ptr = load<u32>(OUT_PTR) as usize;
-  store<u32>(OUT_SIZE, 0); // never reuse a stale result
   store<u32>(OUT_PTR, 0);
-  if (size == 0 || ptr == 0) return EMPTY;
-  const buf = changetype<ArrayBuffer>(ptr);
-  __unpin(ptr);
-  return buf;
+  return ptr;
+}
+
+function takeSize(): i32 {
+  const size = load<u32>(OUT_SIZE);
+  store<u32>(OUT_SIZE, 0);
+  return <i32>size;
+}
+
+/** Frees a result once its bytes are no longer needed. */
+function release(ptr: usize): void {
+  if (ptr == SCRATCH) scratchBusy = false;
+  else if (ptr != 0) __unpin(ptr);
+}
+
+/** The host's result as an ArrayBuffer the caller owns (a copy when it is in the scratch). */
+export function takeOutBuffer(): ArrayBuffer {
+  const size = takeSize();
+  const ptr = takeOut();
+  if (size == 0 || ptr == 0) {
+    release(ptr);
+    return EMPTY;
+  }
+  if (ptr != SCRATCH) {
+    __unpin(ptr);
+    return changetype<ArrayBuffer>(ptr);
+  }
+  const copy = new ArrayBuffer(size);
+  memory.copy(changetype<usize>(copy), ptr, size);
+  release(ptr);
+  return copy;
+}
+
+/** No strings to recognise. */
+export const NO_KNOWN: string[] = [];
+
+/** The host's result decoded as UTF-8; when its bytes spell one of the ASCII strings in `known`
+ * (:method values, say), that string itself, without allocating. */
+export function takeOutString(known: string[] = NO_KNOWN): string {
+  const size = takeSize();
+  const ptr = takeOut();
+  let s = "";
+  if (size > 0 && ptr != 0) {
+    const k = knownIndex(ptr, size, known);
+    s = k >= 0 ? unchecked(known[k]) : utf8String(ptr, size);
+  }
+  release(ptr);
+  return s;
+}
+
+/** The host's result decoded without a leading `prefix` when its bytes start with it (so
+ * "spiffe://" is never decoded only to be cut off); null when the result is empty. */
+export function takeOutStringAfter(prefix: ArrayBuffer): string | null {
+  const size = takeSize();
+  const ptr = takeOut();
+  let s: string | null = null;
+  if (size > 0 && ptr != 0) {
+    const n = prefix.byteLength;
+    const skip = size >= n && memory.compare(ptr, changetype<usize>(prefix), <usize>n) == 0 ? n : 0;
+    s = utf8String(ptr + <usize>skip, size - skip);
+  }
+  release(ptr);
+  return s;
+}
+
+/** Index of the ASCII string in `known` that the `size` bytes at `ptr` spell, or -1. */
+function knownIndex(ptr: usize, size: i32, known: string[]): i32 {
+  for (let k = 0; k < known.length; k++) {
+    const s = unchecked(known[k]);
+    if (s.length != size) continue;
+    const chars = changetype<usize>(s);
+    let i = 0;
+    while (i < size && <u16>load<u8>(ptr + <usize>i) == load<u16>(chars + (<usize>i << 1))) i++;
+    if (i == size) return k;
+  }
+  return -1;
+}
+
+/** The host's result as an int attribute (8 bytes little-endian); `fallback` for another size. */
+export function takeOutI64(fallback: i64): i64 {
+  const size = takeSize();
+  const ptr = takeOut();
+  const v = size == 8 && ptr != 0 ? load<i64>(ptr) : fallback;
+  release(ptr);
+  return v;
+}
+
+/** The host's result as a bool attribute (1 byte); false for another size. */
+export function takeOutBool(): bool {
+  const size = takeSize();
+  const ptr = takeOut();
+  const v = size == 1 && ptr != 0 && load<u8>(ptr) != 0;
+  release(ptr);
+  return v;
+}
+
+/** Drops a result nobody will read (e.g. an import that failed after allocating). */
+export function discardOut(): void {
+  takeSize();
+  release(takeOut());
+}
+
+/** UTF-8 bytes [ptr, ptr+len) as a string. ASCII (header names and values, attributes) is
+ * widened in one pass into an exactly sized string; at the first other byte the string is
+ * dropped and String.UTF8 decodes the whole (it sizes for the worst case, then shrinks). */
+export function utf8String(ptr: usize, len: i32): string {
+  const out = changetype<string>(__new(<usize>len << 1, idof<string>()));
+  const base = changetype<usize>(out);
+  for (let i = 0; i < len; i++) {
+    const b = load<u8>(ptr + <usize>i);
+    if (b >= 0x80) return String.UTF8.decodeUnsafe(ptr, <usize>len);
+    store<u16>(base + (<usize>i << 1), b);
+  }
+  return out;
 }
 
 /** Bytes of a UTF-8 string, for passing names/values to the host. */

@@ -1,6 +1,6 @@
 // Local replies and Envoy foreign functions for the current stream.
 import { proxy_call_foreign_function, proxy_send_local_response, WasmResult } from "./abi";
-import { OUT_PTR, OUT_SIZE, takeOutBuffer } from "./mem";
+import { discardOut, OUT_PTR, OUT_SIZE } from "./mem";
 
 const CLEAR_ROUTE_CACHE = String.UTF8.encode("clear_route_cache");
 
@@ -26,7 +26,6 @@ export function clearRouteCache(): bool {
   const rc = proxy_call_foreign_function(
     changetype<usize>(CLEAR_ROUTE_CACHE), CLEAR_ROUTE_CACHE.byteLength, 0, 0, OUT_PTR, OUT_SIZE,
   );
-  if (rc != WasmResult.Ok) return false;
-  takeOutBuffer();
-  return true;
+  discardOut(); // the function returns nothing we use
+  return rc == WasmResult.Ok;
 }

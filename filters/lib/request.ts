@@ -5,7 +5,7 @@
 // attribute allocates only its value.
 import { MapType } from "./abi";
 import { getHeader } from "./headers";
-import { getProperty, propertyPath, tryGetProperty } from "./property";
+import { getPropertyBool, getPropertyInt, getPropertyString, getPropertyStringAfter, propertyPath, tryGetProperty } from "./property";
 import { utf8 } from "./mem";
 
 const AUTHORITY = utf8(":authority");
@@ -19,6 +19,10 @@ const SOURCE_ADDRESS = propertyPath(["source", "address"]);
 const MTLS = propertyPath(["connection", "mtls"]);
 const PEER_URI_SAN = propertyPath(["connection", "uri_san_peer_certificate"]);
 const SNI = propertyPath(["connection", "requested_server_name"]);
+const SPIFFE = utf8("spiffe://");
+/** Values of :method and :scheme read without allocating (any other value is decoded). */
+const METHODS: string[] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
+const SCHEMES: string[] = ["http", "https"];
 
 // Bits of RequestView.loaded
 const L_AUTHORITY: u32 = 1 << 0;
@@ -146,7 +150,7 @@ export class RequestView {
     this.loaded |= L_PATH;
     const v = getHeader(MapType.RequestHeaders, PATH);
     this._path = v === null ? "" : v;
-    const q = this._path.indexOf("?");
+    const q = indexOfCode(this._path, 0x3f, 0); // "?"
     if (q < 0) {
       this._pathOnly = this._path;
       this._query = "";
@@ -159,7 +163,7 @@ export class RequestView {
   method(): string {
     if (!(this.loaded & L_METHOD)) {
       this.loaded |= L_METHOD;
-      const v = getHeader(MapType.RequestHeaders, METHOD);
+      const v = getHeader(MapType.RequestHeaders, METHOD, METHODS);
       this._method = v === null ? "" : v;
     }
     return this._method;
@@ -168,7 +172,7 @@ export class RequestView {
   scheme(): string {
     if (!(this.loaded & L_SCHEME)) {
       this.loaded |= L_SCHEME;
-      const v = getHeader(MapType.RequestHeaders, SCHEME);
+      const v = getHeader(MapType.RequestHeaders, SCHEME, SCHEMES);
       this._scheme = v === null ? "" : v;
     }
     return this._scheme;
@@ -178,8 +182,7 @@ export class RequestView {
   destinationPort(): i64 {
     if (!(this.loaded & L_DPORT)) {
       this.loaded |= L_DPORT;
-      const v = getProperty(DESTINATION_PORT);
-      this._destPort = v !== null && v.byteLength == 8 ? load<i64>(changetype<usize>(v)) : -1;
+      this._destPort = getPropertyInt(DESTINATION_PORT, -1);
     }
     return this._destPort;
   }
@@ -198,8 +201,7 @@ export class RequestView {
   mtls(): bool {
     if (!(this.loaded & L_MTLS)) {
       this.loaded |= L_MTLS;
-      const v = getProperty(MTLS);
-      this._mtls = v !== null && v.byteLength == 1 && load<u8>(changetype<usize>(v)) != 0;
+      this._mtls = getPropertyBool(MTLS);
     }
     return this._mtls;
   }
@@ -208,12 +210,7 @@ export class RequestView {
   principal(): string | null {
     if (!(this.loaded & L_PRINCIPAL)) {
       this.loaded |= L_PRINCIPAL;
-      const v = getProperty(PEER_URI_SAN);
-      if (v === null || v.byteLength == 0) this._principal = null;
-      else {
-        const s = String.UTF8.decode(v);
-        this._principal = s.startsWith("spiffe://") ? s.substring(9) : s;
-      }
+      this._principal = getPropertyStringAfter(PEER_URI_SAN, SPIFFE);
     }
     return this._principal;
   }
@@ -222,8 +219,8 @@ export class RequestView {
   sourceIp(): string {
     if (!(this.loaded & L_SOURCE)) {
       this.loaded |= L_SOURCE;
-      const v = getProperty(SOURCE_ADDRESS);
-      this._source = v === null ? "" : stripPort(String.UTF8.decode(v));
+      const v = getPropertyString(SOURCE_ADDRESS);
+      this._source = v === null ? "" : stripPort(v);
     }
     return this._source;
   }
@@ -232,8 +229,8 @@ export class RequestView {
   destinationIp(): string {
     if (!(this.loaded & L_DEST)) {
       this.loaded |= L_DEST;
-      const v = getProperty(DESTINATION_ADDRESS);
-      this._dest = v === null ? "" : stripPort(String.UTF8.decode(v));
+      const v = getPropertyString(DESTINATION_ADDRESS);
+      this._dest = v === null ? "" : stripPort(v);
     }
     return this._dest;
   }
@@ -241,8 +238,7 @@ export class RequestView {
   sni(): string | null {
     if (!(this.loaded & L_SNI)) {
       this.loaded |= L_SNI;
-      const v = getProperty(SNI);
-      this._sni = v === null ? null : String.UTF8.decode(v);
+      this._sni = getPropertyString(SNI);
     }
     return this._sni;
   }
@@ -347,6 +343,14 @@ export function stripPort(addr: string): string {
   if (colon < 0) return addr;
   if (addr.indexOf(":", colon + 1) >= 0) return addr; // bare IPv6
   return addr.substring(0, colon);
+}
+
+/** Index of the first `code` unit at or after `from`, or -1. String#indexOf compares the whole
+ * needle at every position through memory.compare: far slower for one character. */
+export function indexOfCode(s: string, code: i32, from: i32): i32 {
+  const chars = changetype<usize>(s);
+  for (let i = max(from, 0); i < s.length; i++) if (<i32>load<u16>(chars + (<usize>i << 1)) == code) return i;
+  return -1;
 }
 
 export function trimAscii(s: string): string {

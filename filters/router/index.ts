@@ -87,22 +87,41 @@ class Router extends MeshFilter {
     const vh = table.ports.get(port).find(request.authorityLower());
     if (vh === null) return null;
     const routes = vh.routes;
-    for (let i = 0; i < routes.length; i++) {
-      const route = unchecked(routes[i]);
-      const matches = route.matches;
-      if (matches.length == 0) {
-        this.matched = null;
-        return route;
-      }
-      for (let j = 0; j < matches.length; j++) {
-        const m = unchecked(matches[j]);
-        if (entryHolds(m)) {
-          this.matched = m;
-          return route;
-        }
-      }
+    const index = vh.uriIndex;
+    if (index === null) {
+      for (let i = 0; i < routes.length; i++) if (this.routeMatches(unchecked(routes[i]))) return unchecked(routes[i]);
+      return null;
+    }
+    // The routes that can match, in table order: those indexed under the path merged with
+    // those that may match any path (uri-index.ts).
+    const exact = index.routesFor(request.path());
+    const any = index.anyPath;
+    let i = 0;
+    let j = 0;
+    while (i < exact.length || j < any.length) {
+      const takeExact = j >= any.length || (i < exact.length && unchecked(exact[i]) < unchecked(any[j]));
+      const route = unchecked(routes[takeExact ? unchecked(exact[i++]) : unchecked(any[j++])]);
+      if (this.routeMatches(route)) return route;
     }
     return null;
+  }
+
+  /** Whether the request matches `route` (no match entries, or one that holds); remembers the
+   * entry that held for prefix rewrites. */
+  routeMatches(route: Route): bool {
+    const matches = route.matches;
+    if (matches.length == 0) {
+      this.matched = null;
+      return true;
+    }
+    for (let j = 0; j < matches.length; j++) {
+      const m = unchecked(matches[j]);
+      if (entryHolds(m)) {
+        this.matched = m;
+        return true;
+      }
+    }
+    return false;
   }
 
   act(ctx: u32, route: Route): i32 {

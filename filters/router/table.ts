@@ -8,6 +8,7 @@ import { utf8 } from "../lib/mem";
 import { compileRegex, Regex, regexError } from "../lib/regex";
 import { SlotNames, toLowerAscii } from "../lib/request";
 import { Reader } from "../lib/schema";
+import { UriIndex } from "./uri-index";
 
 export class HeaderOps {
   removeNames: ArrayBuffer[] = [];
@@ -86,6 +87,8 @@ export class Route {
 export class VirtualHost {
   name: string = "";
   routes: Route[] = [];
+  /** null when no route is indexable by exact uri (uri-index.ts). */
+  uriIndex: UriIndex | null = null;
 }
 
 /** Envoy's domain lookup order: exact, then longest `*suffix`, then longest `prefix*`, then `*`. */
@@ -183,6 +186,7 @@ export function readRouterTable(r: Reader, v: JsonValue | null): RouterTable | n
         vh.routes.push(readRoute(r, t, routes[k], hpath + ".routes[" + k.toString() + "]"));
         t.routeCount++;
       }
+      if (r.ok()) vh.uriIndex = UriIndex.build(vh.routes);
     }
   }
   return r.ok() ? t : null;

@@ -19,7 +19,10 @@ export class ThinHost {
   private exports!: Record<string, (...a: number[]) => number>;
   private memory!: WebAssembly.Memory;
   private buffers = new Map<number, Uint8Array>();
+  /** The current header map: the caller's (never modified), plus the filter's changes to it
+   * (null = removed). Envoy does not copy header maps per filter, so neither does this host. */
   private headers = new Map<string, Uint8Array[]>();
+  private headerChanges: Map<string, Uint8Array[] | null> | null = null;
   private props = new Map<string, Uint8Array>();
   private nextId = 2;
   private callToken = 0;
@@ -52,30 +55,43 @@ export class ThinHost {
   request(req: ThinRequest, responseHeaders: Map<string, Uint8Array[]>): number {
     const id = this.nextId++;
     const e = this.exports;
-    this.headers = new Map(req.headers);
+    this.useHeaders(req.headers);
     this.props = req.properties;
     e.proxy_on_context_create(id, 1);
     const action = e.proxy_on_request_headers(id, req.count, 1);
-    this.headers = new Map(responseHeaders);
+    this.useHeaders(responseHeaders);
     if (e.proxy_on_response_headers) e.proxy_on_response_headers(id, responseHeaders.size, 1);
     e.proxy_on_done(id);
     e.proxy_on_delete(id);
     return action;
   }
 
+  private useHeaders(headers: Map<string, Uint8Array[]>): void {
+    this.headers = headers;
+    this.headerChanges = null;
+  }
+
+  private header(name: string): Uint8Array[] | undefined {
+    const changed = this.headerChanges?.get(name);
+    return changed === undefined ? this.headers.get(name) : (changed ?? undefined);
+  }
+
+  private setHeader(name: string, values: Uint8Array[] | null): void {
+    (this.headerChanges ??= new Map()).set(name, values);
+  }
+
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
   }
 
-  private buf: ArrayBuffer | undefined;
   private bytes = new Uint8Array(0);
   private view = new DataView(new ArrayBuffer(8));
 
-  /** Views over guest memory, rebuilt only when memory grew (growing detaches the old buffer). */
+  /** Views over guest memory, rebuilt only when memory grew: growing detaches the old buffer,
+   * leaving views over it with length 0 (cheaper to test than reading memory.buffer each time). */
   private u8(): Uint8Array {
-    const b = this.memory.buffer;
-    if (b !== this.buf) {
-      this.buf = b;
+    if (this.bytes.length === 0) {
+      const b = this.memory.buffer;
       this.bytes = new Uint8Array(b);
       this.view = new DataView(b);
     }
@@ -118,7 +134,7 @@ export class ThinHost {
         return 0;
       },
       proxy_get_header_map_value: (_t: number, kPtr: number, kLen: number, rpPtr: number, rpSize: number) => {
-        const v = this.headers.get(this.str(kPtr, kLen));
+        const v = this.header(this.str(kPtr, kLen));
         if (!v) return 1;
         this.give(v[0], rpPtr, rpSize);
         return 0;
@@ -126,13 +142,16 @@ export class ThinHost {
       proxy_add_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
         const k = this.str(kPtr, kLen);
         const v = this.u8().slice(vPtr, vPtr + vLen);
-        const list = this.headers.get(k);
-        if (list) list.push(v);
-        else this.headers.set(k, [v]);
+        const list = this.header(k);
+        this.setHeader(k, list ? [...list, v] : [v]);
         return 0;
       },
-      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.headers.set(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
-      proxy_remove_header_map_value: (_t: number, kPtr: number, kLen: number) => (this.headers.delete(this.str(kPtr, kLen)), 0),
+      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.setHeader(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
+      proxy_remove_header_map_value: (_t: number, kPtr: number, kLen: number) => {
+        const k = this.str(kPtr, kLen);
+        if (this.header(k)) this.setHeader(k, null);
+        return 0;
+      },
       proxy_get_property: (pPtr: number, pLen: number, rpPtr: number, rpSize: number) => {
         const v = this.props.get(this.str(pPtr, pLen));
         if (!v) return 1;

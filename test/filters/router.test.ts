@@ -98,6 +98,31 @@ describe("router: matching", () => {
     assert.equal(outcome(host, req("/p", { authority: "svc:80" })), "auth");
   });
 
+  it("routes indexed by exact uri decide as a scan of every route in order (uri-index.ts)", async () => {
+    const variant = (v: string) => [{ name: "x-v", value: { exact: v } }];
+    const routes = [
+      to("a-v1", { matches: [{ uri: { exact: "/a" }, headers: variant("1") }] }),
+      to("pre", { matches: [{ uri: { prefix: "/a" }, headers: variant("p") }] }), // any path: not indexed
+      to("a-or-b", { matches: [{ uri: { exact: "/a" }, headers: variant("2") }, { uri: { exact: "/b" } }] }),
+      to("a-any", { matches: [{ uri: { exact: "/a" } }] }),
+      to("icase", { matches: [{ uri: { exact: "/C", ignoreCase: true } }] }), // not indexed
+      to("c", { matches: [{ uri: { exact: "/c" } }] }), // shadowed by icase
+      ...Array.from({ length: 40 }, (_, i) => to(`r${i}`, { matches: [{ uri: { exact: `/r/${i}` }, headers: variant(String(i % 3)) }] })),
+      to("method", { matches: [{ method: { exact: "PUT" } }] }), // any path
+      to("rest"),
+    ];
+    const host = await router(one(routes));
+    const cases: [string, Record<string, string>, string][] = [
+      ["/a", { "x-v": "1" }, "a-v1"], ["/a", { "x-v": "p" }, "pre"], ["/a", { "x-v": "2" }, "a-or-b"], ["/a", {}, "a-any"],
+      ["/a?x=1", {}, "a-any"], ["/ab", { "x-v": "p" }, "pre"], ["/ab", {}, "rest"], ["/b", {}, "a-or-b"], ["/c", {}, "icase"],
+      ["/C", {}, "icase"], ["/r/7", { "x-v": "1" }, "r7"], ["/r/7", { "x-v": "2" }, "rest"], ["/r/39", { "x-v": "0" }, "r39"],
+      ["/r/40", { "x-v": "1" }, "rest"], ["/nothing", {}, "rest"],
+    ];
+    for (const [path, headers, want] of cases) assert.equal(outcome(host, req(path, { headers })), want, `${path} ${JSON.stringify(headers)}`);
+    assert.equal(outcome(host, req("/r/7", { method: "PUT", headers: { "x-v": "0" } })), "method", "an any-path route between indexed ones keeps its place");
+    assert.equal(outcome(host, req("/r/7", { method: "PUT", headers: { "x-v": "1" } })), "r7");
+  });
+
   it("domains: exact before *.suffix (longest first) before prefix.* before *; case-insensitive", async () => {
     const host = await router([
       { name: "star", domains: ["*"], routes: [to("star")] },
