@@ -155,6 +155,9 @@ export const DECISION_CASES: DecisionCase[] = [
   authz("security-allow-deny", "default/details-v1", "allow-nothing (spec: {}) denies", get("details:9080", "/details/0", { peer: FROM_PRODUCTPAGE }), DENIED),
   authz("security-allow-deny", "default/ratings-v1", "allow-nothing denies ratings too", get("ratings:9080", "/ratings/0", { peer: FROM_PRODUCTPAGE }), DENIED),
 
+  // --- one mesh, clients in three namespaces (multi-namespace-views) ---------------------------
+  ...multiNamespace("multi-namespace-views"),
+
   // --- RequestAuthentication + requestPrincipals / claims ------------------------------------
   authz("security-jwt", PP, "JWT principal with groups [group1] is allowed", get("productpage:9080", "/productpage", { jwt: { iss: JWT_ISS, sub: JWT_ISS, groups: ["group1", "group2"] } }), {
     allowed: true,
@@ -167,6 +170,33 @@ export const DECISION_CASES: DecisionCase[] = [
   authz("security-jwt", PP, "no token -> denied", get("productpage:9080", "/productpage"), DENIED),
   authz("security-jwt", "default/reviews-v1", "the policy selects productpage only", get("reviews:9080", "/"), { allowed: true }),
 ];
+
+/** Clients in web, batch and shop see the shop services their own way (the case's input.yaml). */
+function multiNamespace(c: string): DecisionCase[] {
+  const shop = (name: string, subset = "") => `outbound|8080|${subset}|${name}.shop.svc.cluster.local`;
+  const at = (authority: string, path = "/", extra: Partial<DecisionRequest> = {}) => get(authority, path, { port: 8080, ...extra });
+  const fromWeb = { principal: SA("web", "default"), address: "10.2.0.4:40000" };
+  const fromBatch = { principal: SA("batch", "default"), address: "10.3.0.4:40000" };
+  return [
+    route(c, "web tier=edge: sourceNamespace + sourceLabels -> pricing v2", at("pricing.shop:8080"), { cluster: shop("pricing", "v2") }, "web/frontend"),
+    route(c, "web without tier=edge: 75/25 pricing v1/v2", at("pricing.shop:8080"), { distribution: { [shop("pricing", "v1")]: 0.75, [shop("pricing", "v2")]: 0.25 } }, "web/admin"),
+    route(c, "shop: no sourceNamespace match, short name resolves -> 75/25", at("pricing:8080"), { distribution: { [shop("pricing", "v1")]: 0.75, [shop("pricing", "v2")]: 0.25 } }, "shop/cart-v1"),
+    route(c, "a short name from another namespace is no host -> 404", at("pricing:8080"), NR, "web/frontend"),
+    route(c, "batch's Sidecar lets it reach cart", at("cart.shop.svc.cluster.local"), { cluster: shop("cart") }, "batch/reports"),
+    route(c, "batch's Sidecar hides pricing -> 404", at("pricing.shop:8080"), NR, "batch/reports"),
+    route(c, "internal's VirtualService (exportTo .) applies in shop", at("internal:8080"), { cluster: shop("internal") }, "shop/cart-v1"),
+    route(c, "web reaches internal without that VirtualService", at("internal.shop:8080"), { cluster: shop("internal") }, "web/admin"),
+    route(c, "web's consumer HTTPRoute for search", at("search.shop:8080", "/beta/q"), { cluster: shop("search") }, "web/admin"),
+    authz(c, "shop/cart-v1", "DENY by version=v1: DELETE", at("cart:8080", "/", { method: "DELETE", peer: fromWeb }), DENIED),
+    authz(c, "shop/cart-v1", "ALLOW from namespace web (app=cart,version=v1)", at("cart:8080", "/", { method: "POST", peer: fromWeb }), { allowed: true }),
+    authz(c, "shop/cart-v1", "ALLOW GET for app=cart", at("cart:8080", "/", { peer: fromBatch }), { allowed: true }),
+    authz(c, "shop/cart-v1", "neither ALLOW matches: POST from batch", at("cart:8080", "/", { method: "POST", peer: fromBatch }), DENIED),
+    authz(c, "shop/cart-v2", "v2 has no from-web policy: POST from web", at("cart:8080", "/", { method: "POST", peer: fromWeb }), DENIED),
+    authz(c, "shop/cart-v2", "port 8080 DISABLE lets plaintext in", at("cart:8080", "/", { peer: PLAINTEXT, mtls: false }), { allowed: true }),
+    authz(c, "shop/cart-v2", "other ports stay STRICT", at("cart:9090", "/", { port: 9090, peer: PLAINTEXT, mtls: false }), { localReply: { status: 403 } }),
+    authz(c, "shop/pricing-v2", "namespace PERMISSIVE, no ALLOW policy: plaintext allowed", at("pricing:8080", "/", { method: "POST", peer: PLAINTEXT, mtls: false }), { allowed: true }),
+  ];
+}
 
 /** The Bookinfo Gateway API ingress (HTTPRoute on the generated gateway, port 80). */
 function gatewayApi(c: string): DecisionCase[] {
