@@ -18,7 +18,6 @@ export {
   proxy_get_property,
   proxy_send_local_response,
   proxy_http_call,
-  proxy_call_foreign_function,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly/imports";
 
 export namespace WasmResult {

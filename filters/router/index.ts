@@ -14,11 +14,11 @@ import { Action, MapType, proxy_continue_stream, proxy_set_effective_context, St
 import { Gate, gateAction, MeshFilter, nowMs } from "../lib/config";
 import { debugEnabled, logDebug } from "../lib/log";
 import { registerFilter } from "../lib/filter";
-import { addHeaderBytes, getHeader, Pairs, removeHeader, setHeader, setHeaderBytes } from "../lib/headers";
+import { addHeaderBytes, Pairs, removeHeader, setHeader, setHeaderBytes } from "../lib/headers";
 import { hexDigit, JsonObject, JsonValue } from "../lib/json";
 import { MatchKind, StringMatcher } from "../lib/match";
 import { utf8 } from "../lib/mem";
-import { clearRouteCache, sendLocalReply } from "../lib/reply";
+import { sendLocalReply } from "../lib/reply";
 import { hostWithoutPort, request } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { Destination, HeaderOps, KeyMatch, readRouterTable, Route, RouteMatch, RouterTable } from "./table";
@@ -64,10 +64,7 @@ class Router extends MeshFilter {
     const gate = this.gate();
     if (gate != Gate.Ready) {
       // Even without a config, a client-sent cluster must not reach the route.
-      if (getHeader(MapType.RequestHeaders, CLUSTER_HEADER) !== null) {
-        removeHeader(MapType.RequestHeaders, CLUSTER_HEADER);
-        clearRouteCache();
-      }
+      removeHeader(MapType.RequestHeaders, CLUSTER_HEADER);
       return gateAction(gate);
     }
     const table = <RouterTable>this.table;
@@ -150,10 +147,11 @@ class Router extends MeshFilter {
       if (route.retryOn !== null) setHeaderBytes(M, RETRY_ON, <ArrayBuffer>route.retryOn);
       if (route.perTryTimeout !== null) setHeaderBytes(M, PER_TRY_TIMEOUT, <ArrayBuffer>route.perTryTimeout);
     }
-    // remove + add rather than replace: Envoy's replace keeps later duplicates on some versions.
-    removeHeader(M, CLUSTER_HEADER);
-    addHeaderBytes(M, CLUSTER_HEADER, dest.clusterBytes);
-    clearRouteCache();
+    // One replace: Envoy's replace (HeaderMap::setCopy) drops every client-sent value before adding
+    // ours (Envoy >= 1.17; older versions kept later duplicates), and any request-header edit by a
+    // wasm filter clears the route cache, so the router re-picks the route by this cluster_header
+    // (../shared/notes/proxy-wasm-host.md; Envoy's wasm Context::replaceHeaderMapValue).
+    setHeaderBytes(M, CLUSTER_HEADER, dest.clusterBytes);
     if (route.hasResponseOps) this.chosen.set(ctx, new Chosen(route, dest));
     if (debugEnabled()) logDebug("route " + route.origin + " -> " + dest.cluster + (delayed ? " after a " + (<i64>route.delayMs).toString() + " ms fault delay" : ""));
     if (delayed && route.delayMs > 0) {
