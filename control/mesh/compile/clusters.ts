@@ -2,7 +2,7 @@
 // `outbound|<port>|<subset>|<host>` and `inbound|<port>||`.
 import type { MeshService } from "../registry/types.ts";
 import type { ClusterSpec } from "../snapshot.ts";
-import { clusterTrafficPolicy, type ResolvedDestinationRule, type Subset } from "./destination-rules.ts";
+import { portTrafficPolicy, subsetTrafficPolicy, type ResolvedDestinationRule, type Subset } from "./destination-rules.ts";
 
 export function outboundCluster(port: number, subset: string, host: string): string {
   return `outbound|${port}|${subset}|${host}`;
@@ -25,13 +25,14 @@ function endpointsOf(service: MeshService, port: number, subset?: Subset): Clust
         .filter((e) => !subset?.labels || Object.entries(subset.labels).every(([k, v]) => e.labels?.[k] === v))
         .map((e) => ({ address: e.address, port: e.ports?.[service.ports.find((p) => p.port === port)?.name ?? ""] ?? port })),
     };
-  return { kind: "workloads", namespace: service.namespace, labels: { ...(service.selector ?? {}), ...(subset?.labels ?? {}) } };
+  // The whole service's cluster shares the selector object; a subset's adds its labels to a copy.
+  const labels = subset?.labels ? { ...service.selector, ...subset.labels } : (service.selector ?? {});
+  return { kind: "workloads", namespace: service.namespace, labels };
 }
 
-function cluster(service: MeshService, port: number, dr: ResolvedDestinationRule | undefined, subset: Subset | undefined): ClusterSpec {
+function cluster(service: MeshService, port: number, dr: ResolvedDestinationRule | undefined, subset: Subset | undefined, policy: Record<string, unknown> | undefined): ClusterSpec {
   const name = subset?.name ?? "";
   const spec: ClusterSpec = { name: outboundCluster(port, name, service.hostname), host: service.hostname, port, subset: name, endpoints: endpointsOf(service, port, subset) };
-  const policy = dr && clusterTrafficPolicy(dr, port, subset);
   if (policy) spec.trafficPolicy = policy;
   if (dr) spec.destinationRule = dr.origin;
   return spec;
@@ -39,7 +40,8 @@ function cluster(service: MeshService, port: number, dr: ResolvedDestinationRule
 
 /** The clusters for one port of a service: the whole service, plus one per subset of its DestinationRule. */
 export function serviceClusters(service: MeshService, port: number, dr: ResolvedDestinationRule | undefined): ClusterSpec[] {
-  const clusters = [cluster(service, port, dr, undefined)];
-  for (const subset of dr?.spec.subsets ?? []) clusters.push(cluster(service, port, dr, subset));
+  const portPolicy = dr && portTrafficPolicy(dr, port);
+  const clusters = [cluster(service, port, dr, undefined, portPolicy)];
+  for (const subset of dr?.spec.subsets ?? []) clusters.push(cluster(service, port, dr, subset, subsetTrafficPolicy(portPolicy, subset, port)));
   return clusters;
 }

@@ -74,8 +74,11 @@ export function findDestinationRule(
   return chosen && { origin: `${chosen.metadata.namespace}/${chosen.metadata.name}`, spec: specOf<DestinationRuleSpec>(chosen) };
 }
 
+/** A policy with the settings for `port` merged in and the port-level list dropped (the policy
+ *  itself when it has no such list: clusters share it rather than hold copies). */
 function withoutPortLevel(policy: TrafficPolicy | undefined, port: number): Record<string, unknown> | undefined {
   if (!policy) return undefined;
+  if (!("portLevelSettings" in policy)) return policy;
   const { portLevelSettings, ...rest } = policy;
   const forPort = portLevelSettings?.find((p) => p.port?.number === port);
   if (!forPort) return rest;
@@ -83,10 +86,14 @@ function withoutPortLevel(policy: TrafficPolicy | undefined, port: number): Reco
   return { ...rest, ...settings };
 }
 
-/** The traffic policy of one cluster: the rule's policy, its port-level settings, then the subset's. */
-export function clusterTrafficPolicy(dr: ResolvedDestinationRule, port: number, subset?: Subset): Record<string, unknown> | undefined {
-  const base = withoutPortLevel(dr.spec.trafficPolicy, port);
-  const own = withoutPortLevel(subset?.trafficPolicy, port);
-  const merged = { ...(base ?? {}), ...(own ?? {}) };
-  return hasKeys(merged) ? merged : undefined;
+/** The rule's traffic policy for one port (its port-level settings merged in), if it sets anything. */
+export function portTrafficPolicy(dr: ResolvedDestinationRule, port: number): Record<string, unknown> | undefined {
+  const policy = withoutPortLevel(dr.spec.trafficPolicy, port);
+  return policy && hasKeys(policy) ? policy : undefined;
+}
+
+/** A subset's cluster policy: the port's, overridden field by field by the subset's own. */
+export function subsetTrafficPolicy(portPolicy: Record<string, unknown> | undefined, subset: Subset, port: number): Record<string, unknown> | undefined {
+  const own = withoutPortLevel(subset.trafficPolicy, port);
+  return own && hasKeys(own) ? { ...portPolicy, ...own } : portPolicy;
 }
