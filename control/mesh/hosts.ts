@@ -39,10 +39,15 @@ export function serviceDomains(hostname: string, port: number, clientNamespace: 
   const nameNamespace = hostname.slice(0, -SERVICE_SUFFIX.length);
   const svc = `${nameNamespace}.svc`;
   const names = [hostname, hostname + withPort, svc, svc + withPort, nameNamespace, nameNamespace + withPort];
+  return names.concat(shortServiceNames(hostname, port, clientNamespace));
+}
+
+/** The names only a client in the service's own namespace may use (`<name>`, `<name>:<port>`), if any. */
+export function shortServiceNames(hostname: string, port: number, clientNamespace: string): string[] {
+  if (!hostname.endsWith(SERVICE_SUFFIX)) return [];
+  const nameNamespace = hostname.slice(0, -SERVICE_SUFFIX.length);
   const dot = nameNamespace.indexOf(".");
-  if (nameNamespace.slice(dot + 1) === clientNamespace) {
-    const name = nameNamespace.slice(0, dot);
-    names.push(name, name + withPort);
-  }
-  return names;
+  if (nameNamespace.slice(dot + 1) !== clientNamespace) return [];
+  const name = nameNamespace.slice(0, dot);
+  return [name, `${name}:${port}`];
 }

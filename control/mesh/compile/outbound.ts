@@ -6,7 +6,7 @@
 // services × views times, and building and hashing long composite string keys cost more than
 // the work they saved.
 import { specOf } from "../config.ts";
-import { serviceDomains } from "../hosts.ts";
+import { serviceDomains, shortServiceNames } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import { isHttp } from "../registry/protocol.ts";
 import type { MeshService, Workload } from "../registry/types.ts";
@@ -114,10 +114,13 @@ export function sourceLabelKey(workload: Workload, index: CompileIndex): string 
 }
 
 /** A client in the service's own namespace sees what other (non-special) clients see, plus the
- *  service's short name among the domains: reuse their view rather than resolve it again. */
+ *  service's short names among the domains: reuse their view (and domain strings) rather than
+ *  resolve it again. */
 function withShortNames(shared: ServicePortView[], service: MeshService, namespace: string): ServicePortView[] {
   return shared.map((view, i) =>
-    view.vhost ? { clusters: view.clusters, vhost: { ...view.vhost, domains: serviceDomains(service.hostname, service.ports[i].port, namespace) } } : view,
+    view.vhost
+      ? { clusters: view.clusters, vhost: { ...view.vhost, domains: view.vhost.domains.concat(shortServiceNames(service.hostname, service.ports[i].port, namespace)) } }
+      : view,
   );
 }
 
