@@ -4,6 +4,7 @@
 import { specOf, type MeshConfig } from "../config.ts";
 import { hostMatches, hostsIntersect, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { getOrInsert, push } from "../maps.ts";
 import { visibleFrom, type MeshService, type Registry, type Workload } from "../registry/types.ts";
 
 export type Level = "Error" | "Warning" | "Info";
@@ -121,18 +122,6 @@ interface RegistryLookups {
   workloadsByService: Map<MeshService, Workload[]>;
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-function child<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) map.set(key, (v = make()));
-  return v;
-}
-
 // Built once per registry: analyzers look services and workloads up per reference, and a scan
 // per lookup would make analysis quadratic in the size of the mesh.
 const registryLookups = new WeakMap<Registry, RegistryLookups>();
@@ -147,8 +136,8 @@ function lookups(registry: Registry): RegistryLookups {
     }
     for (const w of registry.workloads) {
       push(l.workloadsByNamespace, w.namespace, w);
-      const byKey = child(l.workloadsByLabel, w.namespace, () => new Map<string, Map<string, Workload[]>>());
-      for (const k in w.labels) push(child(byKey, k, () => new Map<string, Workload[]>()), w.labels[k], w);
+      const byKey = getOrInsert(l.workloadsByLabel, w.namespace, () => new Map<string, Map<string, Workload[]>>());
+      for (const k in w.labels) push(getOrInsert(byKey, k, () => new Map<string, Workload[]>()), w.labels[k], w);
     }
     registryLookups.set(registry, l);
   }

@@ -5,6 +5,7 @@ import { ROOT_NAMESPACE, specOf } from "../config.ts";
 import { hostMatches, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import { hasKeys } from "../objects.ts";
+import { exportedTo } from "../registry/types.ts";
 
 export interface TrafficPolicy {
   portLevelSettings?: ({ port?: { number?: number } } & Record<string, unknown>)[];
@@ -29,14 +30,6 @@ export interface ResolvedDestinationRule {
   spec: DestinationRuleSpec;
 }
 
-const EXPORT_TO_ALL = ["*"];
-
-function exportedTo(dr: KubeObject, namespace: string): boolean {
-  const exportTo = specOf<DestinationRuleSpec>(dr).exportTo ?? EXPORT_TO_ALL;
-  const own = dr.metadata.namespace;
-  return exportTo.some((e) => e === "*" || e === namespace || (e === "." && own === namespace));
-}
-
 /** A rule's host, fully qualified in its own namespace; memoised per object, as lookups run per service per view. */
 const qualifiedHosts = new WeakMap<KubeObject, string>();
 export function qualifiedHost(dr: KubeObject): string {
@@ -53,7 +46,7 @@ export function qualifiedHost(dr: KubeObject): string {
 function ruleInNamespace(rules: KubeObject[], hostname: string, ns: string, clientNamespace: string): KubeObject | undefined {
   let wildcard: KubeObject | undefined;
   for (const dr of rules) {
-    if (dr.metadata.namespace !== ns || !exportedTo(dr, clientNamespace)) continue;
+    if (dr.metadata.namespace !== ns || !exportedTo(specOf<DestinationRuleSpec>(dr).exportTo, ns, clientNamespace)) continue;
     const host = qualifiedHost(dr);
     if (host === hostname) return dr;
     if (!wildcard && hostMatches(host, hostname)) wildcard = dr;

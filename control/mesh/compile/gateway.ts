@@ -3,6 +3,7 @@
 import { specOf } from "../config.ts";
 import { hostMatches, hostsIntersect, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { hasKeys } from "../objects.ts";
 import { gatewayWorkloadName } from "../registry/index.ts";
 import { selectorMatches, type Workload } from "../registry/types.ts";
 import type { ClusterSpec, GatewayListener, PortRoutes, Route, VirtualHost } from "../snapshot.ts";
@@ -112,6 +113,12 @@ function referencedClusters(ports: PortRoutes[], workload: Workload, index: Comp
   return [...out.values()];
 }
 
+/** Does an Istio Gateway run on this workload? Its non-empty selector must match the workload's labels. */
+export function istioGatewaySelects(gw: KubeObject, workload: Workload): boolean {
+  const selector = specOf<{ selector?: Record<string, string> }>(gw).selector;
+  return hasKeys(selector) && selectorMatches(selector, workload.labels);
+}
+
 export function compileGateway(
   workload: Workload,
   k8sGateways: KubeObject[],
@@ -126,11 +133,8 @@ export function compileGateway(
   for (const gw of k8sGateways)
     if (gw.metadata.namespace === workload.namespace && gatewayWorkloadName(gw.metadata.name) === workload.name)
       listeners.push(...k8sGatewayRoutes(gw, httpRoutes, byPort, namespaceLabels));
-  for (const gw of istioGateways) {
-    const selector = specOf<{ selector?: Record<string, string> }>(gw).selector;
-    if (selector && Object.keys(selector).length > 0 && selectorMatches(selector, workload.labels))
-      listeners.push(...istioGatewayRoutes(gw, workload, virtualServices, index, byPort));
-  }
+  for (const gw of istioGateways)
+    if (istioGatewaySelects(gw, workload)) listeners.push(...istioGatewayRoutes(gw, workload, virtualServices, index, byPort));
   const ports: PortRoutes[] = [...byPort.entries()]
     .sort(([a], [b]) => a - b)
     .map(([port, hosts]) => ({

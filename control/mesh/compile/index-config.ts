@@ -3,6 +3,7 @@
 import { type MeshConfig, ROOT_NAMESPACE, specOf } from "../config.ts";
 import { hostMatches, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { getOrInsert, push } from "../maps.ts";
 import { selectorMatches, visibleFrom, type MeshService, type Registry, type Workload } from "../registry/types.ts";
 import { qualifiedHost } from "./destination-rules.ts";
 import type { HTTPRouteSpec } from "./http-routes.ts";
@@ -15,12 +16,6 @@ interface SidecarSpec {
 
 const NONE: never[] = [];
 const NO_NAMESPACES: ReadonlySet<string> = new Set();
-
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 export interface CompileIndex {
   servicesByHost: Map<string, MeshService>;
@@ -76,7 +71,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   }
 
   /** Routes differ by client namespace under a sourceNamespace match or a restricted exportTo. */
-  const differsByClient = (vs: KubeObject) => bySourceNamespace.has(vs) || (specOf<VirtualServiceSpec>(vs).exportTo ?? ["*"]).some((e) => e !== "*");
+  const differsByClient = (vs: KubeObject) => bySourceNamespace.has(vs) || (specOf<VirtualServiceSpec>(vs).exportTo ?? []).some((e) => e !== "*");
 
   const httpRoutesByService = new Map<string, KubeObject[]>();
   for (const r of config.httpRoutes)
@@ -90,11 +85,8 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
   for (const s of registry.services) {
     const first = s.kind === "Service" && s.selector && Object.entries(s.selector)[0];
     if (!first) continue;
-    let inNamespace = servicesByLabel.get(s.namespace);
-    if (!inNamespace) servicesByLabel.set(s.namespace, (inNamespace = new Map()));
-    let byValue = inNamespace.get(first[0]);
-    if (!byValue) inNamespace.set(first[0], (byValue = new Map()));
-    push(byValue, first[1], s);
+    const inNamespace = getOrInsert(servicesByLabel, s.namespace, () => new Map<string, Map<string, MeshService[]>>());
+    push(getOrInsert(inNamespace, first[0], () => new Map<string, MeshService[]>()), first[1], s);
   }
 
   const sidecars = config.sidecars;
@@ -144,12 +136,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     visibleServices(workload) {
       const sidecar = sidecarFor(workload);
       const key = sidecar ? `${workload.namespace}|${sidecar.metadata.namespace}/${sidecar.metadata.name}` : workload.namespace;
-      let services = visibleCache.get(key);
-      if (!services) {
-        services = registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s)));
-        visibleCache.set(key, services);
-      }
-      return services;
+      return getOrInsert(visibleCache, key, () => registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s))));
     },
     viewDependence(service) {
       if ((vsByHost.get(service.hostname) ?? NONE).some(differsByClient) || vsWildcards.some(differsByClient)) return "all";

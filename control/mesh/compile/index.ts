@@ -1,12 +1,12 @@
 // compile(config, registry) → Snapshot: the pure function at the heart of the mesh. No I/O,
 // deterministic output (same input, same JSON), one WorkloadSnapshot per proxy.
 import type { MeshConfig } from "../config.ts";
-import { hasKeys } from "../objects.ts";
+import { getOrInsert } from "../maps.ts";
 import type { MeshService, Registry, Workload } from "../registry/types.ts";
-import { selectorMatches, workloadKey } from "../registry/types.ts";
+import { workloadKey } from "../registry/types.ts";
 import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
 import { inboundCluster } from "./clusters.ts";
-import { compileGateway } from "./gateway.ts";
+import { compileGateway, istioGatewaySelects } from "./gateway.ts";
 import { buildIndex, type CompileIndex } from "./index-config.ts";
 import { compileOutbound, OutboundMemo, sourceLabelKey, type OutboundConfig } from "./outbound.ts";
 import { WorkloadPolicies } from "./workload-policies.ts";
@@ -15,11 +15,8 @@ import { WorkloadPolicies } from "./workload-policies.ts";
  *  selected by one Service with numeric target ports (most) share the list of that Service. */
 function inboundPorts(workload: Workload, index: CompileIndex, byService: Map<MeshService, InboundPort[]>): InboundPort[] {
   const services = index.servicesSelecting(workload);
-  if (services.length === 1 && services[0].ports.every((p) => typeof p.targetPort === "number")) {
-    let ports = byService.get(services[0]);
-    if (!ports) byService.set(services[0], (ports = targetPorts(services, workload)));
-    return ports;
-  }
+  if (services.length === 1 && services[0].ports.every((p) => typeof p.targetPort === "number"))
+    return getOrInsert(byService, services[0], () => targetPorts(services, workload));
   return targetPorts(services, workload);
 }
 
@@ -36,10 +33,7 @@ function targetPorts(services: MeshService[], workload: Workload): InboundPort[]
 
 function isGatewayProxy(workload: Workload, config: MeshConfig): boolean {
   if (workload.kind === "Gateway") return true;
-  for (const gw of config.gateways) {
-    const selector = (gw.spec as { selector?: Record<string, string> } | undefined)?.selector;
-    if (hasKeys(selector) && selectorMatches(selector, workload.labels)) return true;
-  }
+  for (const gw of config.gateways) if (istioGatewaySelects(gw, workload)) return true;
   return false;
 }
 
@@ -52,14 +46,8 @@ function namespaceLabelsOf(config: MeshConfig): (ns: string) => Record<string, s
 function outboundFor(workload: Workload, index: CompileIndex, cache: Map<MeshService[], Map<string, OutboundConfig>>, memo: OutboundMemo): OutboundConfig {
   const services = index.visibleServices(workload);
   const labelKey = sourceLabelKey(workload, index);
-  let byLabels = cache.get(services);
-  if (!byLabels) cache.set(services, (byLabels = new Map()));
-  let outbound = byLabels.get(labelKey);
-  if (!outbound) {
-    outbound = compileOutbound(workload, services, index, memo);
-    byLabels.set(labelKey, outbound);
-  }
-  return outbound;
+  const byLabels = getOrInsert(cache, services, () => new Map<string, OutboundConfig>());
+  return getOrInsert(byLabels, labelKey, () => compileOutbound(workload, services, index, memo));
 }
 
 export function compile(config: MeshConfig, registry: Registry, revision: number): Snapshot {

@@ -8,6 +8,7 @@
 import { specOf } from "../config.ts";
 import { serviceDomains, shortServiceNames } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { getOrInsert } from "../maps.ts";
 import { isHttp } from "../registry/protocol.ts";
 import type { MeshService, Workload } from "../registry/types.ts";
 import type { ClusterSpec, PortRoutes, Route, RouterTable, VirtualHost } from "../snapshot.ts";
@@ -45,6 +46,8 @@ export class OutboundMemo {
   private readonly services = new Map<MeshService, ServiceMemo>();
 
   of(service: MeshService, index: CompileIndex): ServiceMemo {
+    // Written out rather than getOrInsert: this runs for every service of every table, and the
+    // common case should not make a closure.
     let memo = this.services.get(service);
     if (!memo) {
       memo = { dependence: index.viewDependence(service), views: new Map(), clusters: new Map(), routes: new Map() };
@@ -52,15 +55,6 @@ export class OutboundMemo {
     }
     return memo;
   }
-}
-
-function cached<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = make();
-    map.set(key, v);
-  }
-  return v;
 }
 
 function defaultRoute(service: MeshService, port: number): Route {
@@ -86,12 +80,12 @@ function namesOf(objects: KubeObject[]): string {
 
 function routesFor(workload: Workload, service: MeshService, port: number, index: CompileIndex, memo: ServiceMemo, labelKey: string): Route[] {
   const gamma = gammaRoutes(index.httpRoutesByService.get(service.hostname), service, port, workload.namespace);
-  if (gamma?.length) return cached(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
+  if (gamma?.length) return getOrInsert(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
   const vss = index.meshVirtualServices(service.hostname, workload.namespace);
-  if (!vss.length) return cached(memo.routes, `default|${port}`, () => [defaultRoute(service, port)]);
+  if (!vss.length) return getOrInsert(memo.routes, `default|${port}`, () => [defaultRoute(service, port)]);
   // Routes depend on the client only through sourceNamespace and sourceLabels matches.
   const clientKey = vss.some((vs) => index.matchesOnSourceNamespace(vs)) ? `${workload.namespace}|${labelKey}` : labelKey;
-  return cached(memo.routes, `vs|${port}|${namesOf(vss)}|${clientKey}`, () => {
+  return getOrInsert(memo.routes, `vs|${port}|${namesOf(vss)}|${clientKey}`, () => {
     const ctx: RouteContext = { workload, gateway: "mesh", port, defaultPort: index.defaultPort };
     return vss.flatMap((vs) => compileVirtualServiceRoutes(vs, ctx));
   });
@@ -100,7 +94,7 @@ function routesFor(workload: Workload, service: MeshService, port: number, index
 /** The views of every port of a service for one client (clusters shared across views with the same DestinationRule). */
 function servicePortViews(workload: Workload, service: MeshService, index: CompileIndex, memo: ServiceMemo, labelKey: string): ServicePortView[] {
   const dr = findDestinationRule(index.destinationRulesFor(service.hostname), service.hostname, workload.namespace, service.namespace);
-  const clusters = cached(memo.clusters, dr?.origin ?? "", () => service.ports.map(({ port }) => serviceClusters(service, port, dr)));
+  const clusters = getOrInsert(memo.clusters, dr?.origin ?? "", () => service.ports.map(({ port }) => serviceClusters(service, port, dr)));
   return service.ports.map(({ port, protocol }, i): ServicePortView => {
     if (!isHttp(protocol)) return { clusters: clusters[i] };
     const domains = serviceDomains(service.hostname, port, workload.namespace);

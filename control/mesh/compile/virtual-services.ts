@@ -5,7 +5,7 @@
 import { specOf } from "../config.ts";
 import { resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
-import type { Workload } from "../registry/types.ts";
+import { exportedTo, type Workload } from "../registry/types.ts";
 import type { HeaderOps, KeyMatch, Route, RouteMatch, StringMatch, WeightedCluster } from "../snapshot.ts";
 import { outboundCluster } from "./clusters.ts";
 import { durationMs } from "./durations.ts";
@@ -186,12 +186,9 @@ export function compileVirtualServiceRoutes(vs: KubeObject, ctx: RouteContext): 
   return (specOf<VirtualServiceSpec>(vs).http ?? []).flatMap((rule, i) => compileRule(rule, i, vs, ctx) ?? []);
 }
 
-const EXPORT_TO_ALL = ["*"];
-
 /** Is the VirtualService visible to clients in `namespace` (exportTo)? */
 export function virtualServiceVisible(vs: KubeObject, namespace: string): boolean {
-  const exportTo = specOf<VirtualServiceSpec>(vs).exportTo ?? EXPORT_TO_ALL;
-  return exportTo.some((e) => e === "*" || e === namespace || (e === "." && vs.metadata.namespace === namespace));
+  return exportedTo(specOf<VirtualServiceSpec>(vs).exportTo, vs.metadata.namespace, namespace);
 }
 
 /** The gateways a VirtualService binds to, qualified; no `gateways` means the mesh. */

@@ -5,6 +5,7 @@
 // per workload was a large share of a big mesh's compile time.
 import { ROOT_NAMESPACE, specOf, type MeshConfig } from "../config.ts";
 import type { KubeObject } from "../kinds/types.ts";
+import { getOrInsert, push } from "../maps.ts";
 import type { Registry, Workload } from "../registry/types.ts";
 import type { AuthzConfig } from "../snapshot.ts";
 import { compileAuthorization, compileJwtRules } from "./authz.ts";
@@ -30,11 +31,7 @@ class ScopedPolicies {
         this.unindexed.push(i);
         return;
       }
-      let byValue = this.byLabel.get(first[0]);
-      if (!byValue) this.byLabel.set(first[0], (byValue = new Map()));
-      const filed = byValue.get(first[1]);
-      if (filed) filed.push(i);
-      else byValue.set(first[1], [i]);
+      push(getOrInsert(this.byLabel, first[0], () => new Map<string, number[]>()), first[1], i);
     });
   }
 
@@ -82,18 +79,15 @@ export class WorkloadPolicies {
   ) {}
 
   private inNamespace(namespace: string): NamespacePolicies {
-    let scoped = this.byNamespace.get(namespace);
-    if (!scoped) {
+    return getOrInsert(this.byNamespace, namespace, () => {
       const inScope = (list: KubeObject[]) => new ScopedPolicies(list.filter((p) => p.metadata.namespace === namespace || p.metadata.namespace === ROOT_NAMESPACE));
-      scoped = {
+      return {
         peerAuthentications: inScope(this.config.peerAuthentications),
         authorizationPolicies: inScope(this.config.authorizationPolicies),
         requestAuthentications: inScope(this.config.requestAuthentications),
         compiled: new Map(),
       };
-      this.byNamespace.set(namespace, scoped);
-    }
-    return scoped;
+    });
   }
 
   of(workload: Workload): AuthzConfig {
@@ -104,15 +98,10 @@ export class WorkloadPolicies {
     const jwt = scoped.requestAuthentications.select(workload, registry);
     // Gateways' mTLS does not come from PeerAuthentication (see resolvePeerAuth).
     const key = `${workload.kind === "Gateway" ? "gw" : "sidecar"}|${peer.key}|${authz.key}|${jwt.key}`;
-    let compiled = scoped.compiled.get(key);
-    if (!compiled) {
-      compiled = {
-        mtls: resolvePeerAuth(peer.applicable, workload, registry),
-        policies: compileAuthorization(authz.applicable, workload, registry),
-        jwt: compileJwtRules(jwt.applicable, workload, registry),
-      };
-      scoped.compiled.set(key, compiled);
-    }
-    return compiled;
+    return getOrInsert(scoped.compiled, key, () => ({
+      mtls: resolvePeerAuth(peer.applicable, workload, registry),
+      policies: compileAuthorization(authz.applicable, workload, registry),
+      jwt: compileJwtRules(jwt.applicable, workload, registry),
+    }));
   }
 }

@@ -57,7 +57,14 @@ export function selectorMatches(selector: Record<string, string> | undefined, la
   return true;
 }
 
+/** Istio's exportTo: is an object of `ownNamespace` visible to clients in `namespace`? No list
+ *  exports it everywhere; `.` is its own namespace. */
+export function exportedTo(exportTo: readonly string[] | undefined, ownNamespace: string | undefined, namespace: string): boolean {
+  if (!exportTo) return true;
+  return exportTo.some((e) => e === "*" || e === namespace || (e === "." && ownNamespace === namespace));
+}
+
 /** Is the service visible from a namespace, by its exportTo? */
 export function visibleFrom(service: Pick<MeshService, "exportTo" | "namespace">, namespace: string): boolean {
-  return service.exportTo.some((e) => e === "*" || e === namespace || (e === "." && service.namespace === namespace));
+  return exportedTo(service.exportTo, service.namespace, namespace);
 }
