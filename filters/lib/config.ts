@@ -115,16 +115,9 @@ export abstract class MeshFilter extends Filter {
 
   onConfigure(size: u32): bool {
     refreshLogLevel();
-    if (size == 0) {
-      logError("mesh plugin configuration is empty");
-      return false;
-    }
-    const rc = proxy_get_buffer_bytes(BufferType.PluginConfiguration, 0, size, OUT_PTR, OUT_SIZE);
-    if (rc != WasmResult.Ok) {
-      logError("cannot read plugin configuration: " + rc.toString());
-      return false;
-    }
-    const settings = parseChannelSettings(takeOutString());
+    const text = readPluginConfiguration(size);
+    if (text === null) return false;
+    const settings = parseChannelSettings(text);
     if (settings === null) return false;
     this.settings = settings;
     this.setTickPeriod(settings.pollMs);
@@ -259,6 +252,21 @@ function envelopeVersion(doc: JsonValue): f64 {
 
 /** Host time in whole milliseconds, rounded (proxy_get_current_time_nanoseconds; integer
  * arithmetic, since ns since the epoch exceed f64's 53-bit precision). */
+/** The plugin configuration Envoy passed (`size` bytes, from proxy_on_configure); null, with
+ * an error logged, when it is empty or unreadable. */
+export function readPluginConfiguration(size: u32): string | null {
+  if (size == 0) {
+    logError("mesh plugin configuration is empty");
+    return null;
+  }
+  const rc = proxy_get_buffer_bytes(BufferType.PluginConfiguration, 0, size, OUT_PTR, OUT_SIZE);
+  if (rc != WasmResult.Ok) {
+    logError("cannot read plugin configuration: " + rc.toString());
+    return null;
+  }
+  return takeOutString();
+}
+
 export function nowMs(): f64 {
   proxy_get_current_time_nanoseconds(OUT_U64);
   return <f64>((load<u64>(OUT_U64) + 500_000) / 1_000_000);

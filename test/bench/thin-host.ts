@@ -28,10 +28,12 @@ export class ThinHost {
   private callToken = 0;
   private keyCache = new Map<number, string>();
   localReplies = 0;
+  /** proxy_* imports called so far (counted only when loaded with countCalls). */
+  hostCalls = 0;
 
-  static async load(module: WebAssembly.Module, pluginConfig: string, configBody: string): Promise<ThinHost> {
+  static async load(module: WebAssembly.Module, pluginConfig: string, configBody: string, countCalls = false): Promise<ThinHost> {
     const h = new ThinHost();
-    const inst = await WebAssembly.instantiate(module, h.imports(module));
+    const inst = await WebAssembly.instantiate(module, h.imports(module, countCalls));
     h.exports = inst.exports as never;
     h.memory = inst.exports.memory as WebAssembly.Memory;
     h.exports._start();
@@ -122,7 +124,7 @@ export class ThinHost {
     view.setUint32(rpSize, bytes.length, true);
   }
 
-  private imports(module: WebAssembly.Module): WebAssembly.Imports {
+  private imports(module: WebAssembly.Module, countCalls: boolean): WebAssembly.Imports {
     const env: Record<string, (...a: never[]) => number> = {
       proxy_log: () => 0,
       proxy_set_tick_period_milliseconds: () => 0,
@@ -179,8 +181,9 @@ export class ThinHost {
     const out: Record<string, Record<string, unknown>> = { env: {}, wasi_snapshot_preview1: {} };
     for (const imp of WebAssembly.Module.imports(module)) {
       const table = imp.module === "env" ? env : wasi;
+      const fn = table[imp.name] ?? (() => 12);
       out[imp.module] ??= {};
-      out[imp.module][imp.name] = table[imp.name] ?? (() => 12);
+      out[imp.module][imp.name] = countCalls && imp.module === "env" ? (...args: never[]) => (this.hostCalls++, fn(...args)) : fn;
     }
     return out as WebAssembly.Imports;
   }

@@ -1,7 +1,8 @@
 // Data-plane filters through the TypeScript proxy-wasm host: per-request cost of router+authz with
 // real compiled tables (10 / 100 / 1000 routes from the synthetic mesh generator, and the
-// security-allow-deny policies) against a chain of two no-op filters (same number of host round
-// trips, measured side by side), module sizes, and guest memory growth over many requests.
+// security-allow-deny policies) against a chain of two no-op filters and a chain of two ABI-floor
+// filters (the same host calls as router+authz, no decisions), all measured side by side on the
+// same requests; module sizes; and guest memory growth over many requests.
 // `npm run bench wasm` runs just this file. Timings are CPU time (see medianMs below).
 import { statSync } from "node:fs";
 import { compile } from "../../control/mesh/compile/index.ts";
@@ -10,7 +11,7 @@ import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import { ProxyWasmHost } from "../../control/wasmhost/index.ts";
 import { type DecisionRequest } from "../filters/decision-cases.ts";
 import { filterConfig, hostWithConfig, streamInput } from "../filters/support.ts";
-import { CONTROL_CLUSTER, type FilterName, filterModule, GET, pluginConfig, wasmPath } from "../wasmhost/support.ts";
+import { CONTROL_CLUSTER, type FilterName, filterModule, pluginConfig, wasmPath } from "../wasmhost/support.ts";
 import type { BenchEntry } from "./harness.ts";
 import { generateMesh } from "./mesh-generator.ts";
 import { ThinHost, type ThinRequest, thinProperties, thinRequest } from "./thin-host.ts";
@@ -91,10 +92,41 @@ const AUTHZ_REQUEST = prepare({
   peer: { principal: "spiffe://cluster.local/ns/default/sa/bookinfo-productpage", address: "10.1.0.7:43210" },
 });
 
-async function noopHost(): Promise<ProxyWasmHost> {
-  const host = await ProxyWasmHost.load(filterModule("noop"), { pluginConfig: pluginConfig(), clusters: [CONTROL_CLUSTER], trace: false });
+async function referenceHost(filter: "noop" | "abi-floor", plugin: string): Promise<ProxyWasmHost> {
+  const host = await ProxyWasmHost.load(filterModule(filter), { pluginConfig: plugin, clusters: [CONTROL_CLUSTER], trace: false });
   if (host.failure) throw new Error(host.failure.message);
   return host;
+}
+
+/** The host calls router and authz make on a routed, allowed request of this benchmark: the ABI
+ * floor filter makes exactly these and decides nothing (filters/abi-floor). Checked against a
+ * count of the real filters' calls (realCallsPerRequest, printed beside it). */
+const FLOOR_CALLS = {
+  router: [
+    { property: ["destination", "port"], type: "int" },
+    { header: ":authority" },
+    { header: ":path" },
+    { header: "end-user" },
+    { set: "x-mesh-cluster", value: "outbound|8080||svc-0.ns-0.svc.cluster.local" },
+  ],
+  authz: [
+    { property: ["destination", "port"], type: "int" },
+    { property: ["connection", "mtls"], type: "bool" },
+    { property: ["connection", "uri_san_peer_certificate"], type: "string" },
+  ],
+};
+
+/** Average proxy_* calls per request that router and authz make on `requests` (thin host). */
+async function realCallsPerRequest(config: FilterConfig, requests: Prepared[]): Promise<number> {
+  const plugin = pluginConfig({ pollMs: 3_600_000 });
+  const router = await ThinHost.load(filterModule("router"), plugin, JSON.stringify(config), true);
+  const authz = await ThinHost.load(filterModule("authz"), plugin, JSON.stringify(AUTHZ_CONFIG()), true);
+  router.hostCalls = authz.hostCalls = 0;
+  for (const req of requests) {
+    router.request(req.thin, RESPONSE);
+    authz.request(AUTHZ_REQUEST.thin, RESPONSE);
+  }
+  return (router.hostCalls + authz.hostCalls) / requests.length;
 }
 
 /** One request through a chain of filters, as Envoy runs it: request headers down the chain,
@@ -137,8 +169,9 @@ async function thinUs(config: FilterConfig | null, routerRequests: Prepared[]): 
 
 export async function bench(): Promise<BenchEntry[]> {
   const entries: BenchEntry[] = [];
-  const noop = [await noopHost(), await noopHost()];
-  const noopInputs = [prepare({ authority: GET[":authority"], path: GET[":path"] })];
+  const noop = [await referenceHost("noop", pluginConfig()), await referenceHost("noop", pluginConfig())];
+  const floor = [await referenceHost("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.router })), await referenceHost("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.authz }))];
+  const floorCalls = FLOOR_CALLS.router.length + FLOOR_CALLS.authz.length;
   const tables: [string, { config: FilterConfig; requests: Prepared[] }, boolean][] = [
     ["10_routes", generatedRouter(5), true],
     ["100_routes", generatedRouter(50), true],
@@ -147,21 +180,34 @@ export async function bench(): Promise<BenchEntry[]> {
   ];
   for (const [label, table, targeted] of tables) {
     const mesh = await meshChain(table.config);
-    // Interleave the two measurements so machine noise hits both alike.
+    // Interleave the measurements so machine noise hits all alike; the same requests (headers and
+    // connection attributes) go through every chain.
     const meshUs: number[] = [];
     const noopUs: number[] = [];
+    const floorUs: number[] = [];
     for (let round = 0; round < 3; round++) {
-      noopUs.push(perRequestUs(noop, noopInputs));
+      noopUs.push(perRequestUs(noop, table.requests));
+      floorUs.push(perRequestUs(floor, table.requests));
       meshUs.push(perRequestUs(mesh, table.requests));
     }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
     const meshT = med(meshUs);
     const noopT = med(noopUs);
+    const floorT = med(floorUs);
     const ratio = meshT / noopT;
     const added = meshT - noopT;
     const detail = `router+authz ${meshT.toFixed(2)} us/request, noop+noop ${noopT.toFixed(2)} us/request, filter work ${added.toFixed(2)} us (request+response headers, host in Node)`;
     entries.push({ name: `wasm.router+authz.${label}.per_request_vs_noop`, value: ratio, unit: "x", target: targeted ? "<= 1.5x noop chain" : "recorded", ok: !targeted || ratio <= 1.5, detail });
-    entries.push({ name: `wasm.router+authz.${label}.per_request_us`, value: meshT, unit: "us", target: "recorded (emulated host: ~3 us per host call)", ok: true, detail });
+    entries.push({ name: `wasm.router+authz.${label}.per_request_us`, value: meshT, unit: "us", target: "recorded (control/wasmhost)", ok: true, detail });
+    const realCalls = await realCallsPerRequest(table.config, table.requests);
+    entries.push({
+      name: `wasm.router+authz.${label}.abi_floor_vs_noop`,
+      value: floorT / noopT,
+      unit: "x",
+      target: "recorded",
+      ok: true,
+      detail: `the ${floorCalls} host calls alone (abi-floor filters) ${floorT.toFixed(2)} us/request; router+authz make ${realCalls.toFixed(2)} per request; their decisions add ${((meshT - floorT) / noopT).toFixed(2)}x of the no-op chain`,
+    });
     const thinNoop: number[] = [];
     const thinMesh: number[] = [];
     for (let round = 0; round < 3; round++) {
