@@ -1,6 +1,7 @@
-// The ABI 0.2.1 exports. Each filter's entry file does `export * from "../lib/exports"`.
+// The ABI 0.2.1 exports. Each filter's entry file does `export * from "../lib/exports"`, and
+// `export * from "../lib/response-exports"` when it works on response headers.
 // Only the hooks our filters use are exported: an absent proxy_on_* means "continue" to Envoy,
-// so body/trailer callbacks cost nothing per request. Garbage is collected only here, at the end
+// so body/trailer callbacks cost nothing per request (nor response headers for authz). Garbage is collected only here, at the end
 // of a callback, where no managed value is on the stack (gc.ts).
 import { activeFilter } from "./filter";
 import { collectNow, maybeCollect, noteStream } from "./gc";
@@ -35,12 +36,6 @@ export function proxy_on_http_call_response(root: u32, token: u32, numHeaders: u
 
 export function proxy_on_request_headers(ctx: u32, numHeaders: u32, endOfStream: u32): i32 {
   const action = activeFilter().onRequestHeaders(ctx, numHeaders, endOfStream != 0);
-  maybeCollect();
-  return action;
-}
-
-export function proxy_on_response_headers(ctx: u32, numHeaders: u32, endOfStream: u32): i32 {
-  const action = activeFilter().onResponseHeaders(ctx, numHeaders, endOfStream != 0);
   maybeCollect();
   return action;
 }
