@@ -18,7 +18,7 @@ import { JsonObject, JsonValue } from "../lib/json";
 import { debugEnabled, logDebug, logInfo, logWarn } from "../lib/log";
 import { anyMatches, ipInAny, StringMatcher } from "../lib/match";
 import { sendLocalReply } from "../lib/reply";
-import { hostWithoutPort, indexOfCode, request } from "../lib/request";
+import { hostWithoutPort, indexOfCode, request, same } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { AuthzTable, Condition, Key, Mode, Operation, Policy, readAuthzTable, Rule, Source } from "./policy";
 
@@ -96,6 +96,8 @@ class AuthRequest {
   table: AuthzTable = new AuthzTable();
   private haveNs: bool = false;
   private ns: string | null = null;
+  /** The principal `ns` was derived from (the same string on every request of a peer). */
+  private nsOf: string = "";
   private haveRp: bool = false;
   private rp: string | null = null;
 
@@ -109,9 +111,12 @@ class AuthRequest {
   namespace(): string | null {
     if (!this.haveNs) {
       this.haveNs = true;
-      this.ns = null;
       const p = request.principal();
-      if (p !== null) this.ns = namespaceOf(p);
+      if (p === null) this.ns = null;
+      else if (this.ns === null || !same(p, this.nsOf)) {
+        this.nsOf = p;
+        this.ns = namespaceOf(p);
+      }
     }
     return this.ns;
   }

@@ -1,7 +1,9 @@
-// The ABI 0.2.1 exports. Each filter's entry file does `export * from "../lib/exports"`.
-// Only the hooks our filters use are exported: an absent proxy_on_* means "continue" to Envoy,
-// so body/trailer callbacks cost nothing per request. Garbage is collected only here, at the end
-// of a callback, where no managed value is on the stack (gc.ts).
+// The ABI 0.2.1 exports. Each filter's entry file does `export * from "../lib/exports"`, and
+// `export * from "../lib/stream-exports"` when it works on response headers or keeps state per
+// stream. Only the hooks our filters use are exported: an absent proxy_on_* means "continue" to
+// Envoy, so body/trailer callbacks cost nothing per request (nor, for authz, response headers
+// and stream deletion). Garbage is collected only at the end of a callback (here and in
+// stream-exports.ts), where no managed value is on the stack (gc.ts).
 import { activeFilter } from "./filter";
 import { collectNow, maybeCollect, noteStream } from "./gc";
 import "./log"; // defines the global filter_abort (asconfig "use": "abort=filter_abort")
@@ -39,17 +41,6 @@ export function proxy_on_request_headers(ctx: u32, numHeaders: u32, endOfStream:
   return action;
 }
 
-export function proxy_on_response_headers(ctx: u32, numHeaders: u32, endOfStream: u32): i32 {
-  const action = activeFilter().onResponseHeaders(ctx, numHeaders, endOfStream != 0);
-  maybeCollect();
-  return action;
-}
-
 export function proxy_on_done(ctx: u32): u32 {
   return 1;
-}
-
-export function proxy_on_delete(ctx: u32): void {
-  activeFilter().onDelete(ctx);
-  maybeCollect();
 }

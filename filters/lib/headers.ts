@@ -7,15 +7,14 @@ import {
   proxy_replace_header_map_value,
   WasmResult,
 } from "./abi";
-import { NO_KNOWN, OUT_PTR, OUT_SIZE, takeOutString } from "./mem";
+import { Decoder, ONCE, OUT_PTR, OUT_SIZE, takeOutString } from "./mem";
 
-/** First value of `name`, or null when absent; `known` values come back as those very strings
- * (no allocation, see takeOutString). */
-export function getHeader(map: i32, name: ArrayBuffer, known: string[] = NO_KNOWN): string | null {
+/** First value of `name` decoded by `dec` (see Decoder), or null when absent. */
+export function getHeader(map: i32, name: ArrayBuffer, dec: Decoder = ONCE): string | null {
   const rc = proxy_get_header_map_value(map, changetype<usize>(name), name.byteLength, OUT_PTR, OUT_SIZE);
   if (rc == WasmResult.NotFound) return null;
   if (rc != WasmResult.Ok) abort("proxy_get_header_map_value failed: " + rc.toString());
-  return takeOutString(known);
+  return takeOutString(dec);
 }
 
 /** Removes every value of `name` (OK when absent). */

@@ -75,30 +75,58 @@ export function takeOutBuffer(): ArrayBuffer {
 /** No strings to recognise. */
 export const NO_KNOWN: string[] = [];
 
-/** The host's result decoded as UTF-8; when its bytes spell one of the ASCII strings in `known`
- * (:method values, say), that string itself, without allocating. */
-export function takeOutString(known: string[] = NO_KNOWN): string {
+// @ts-ignore: decorator
+@inline const RECENT_BYTES: i32 = 128;
+
+/** Decodes host results as UTF-8 without allocating when the bytes spell one of the ASCII
+ * strings in `known` (:method values, say) or the bytes it decoded last (up to RECENT_BYTES):
+ * many attributes repeat from one request to the next (the peer principal on a connection, a
+ * client's :authority), and comparing bytes costs far less than a fresh string and its
+ * collection. Callers may test the result by identity to reuse what they derived from it. */
+export class Decoder {
+  private recent: ArrayBuffer = new ArrayBuffer(RECENT_BYTES);
+  private recentLen: i32 = -1;
+  private recentText: string = "";
+
+  constructor(private known: string[] = NO_KNOWN) {}
+
+  decode(ptr: usize, size: i32): string {
+    const k = knownIndex(ptr, size, this.known);
+    if (k >= 0) return unchecked(this.known[k]);
+    const recent = changetype<usize>(this.recent);
+    if (size == this.recentLen && memory.compare(ptr, recent, <usize>size) == 0) return this.recentText;
+    const s = utf8String(ptr, size);
+    if (size <= RECENT_BYTES) {
+      memory.copy(recent, ptr, <usize>size);
+      this.recentLen = size;
+      this.recentText = s;
+    }
+    return s;
+  }
+}
+
+/** For results without a decoder of their own (config bodies, poll answers). */
+export const ONCE = new Decoder();
+
+/** The host's result decoded as UTF-8 (see Decoder). */
+export function takeOutString(dec: Decoder = ONCE): string {
   const size = takeSize();
   const ptr = takeOut();
-  let s = "";
-  if (size > 0 && ptr != 0) {
-    const k = knownIndex(ptr, size, known);
-    s = k >= 0 ? unchecked(known[k]) : utf8String(ptr, size);
-  }
+  const s = size > 0 && ptr != 0 ? dec.decode(ptr, size) : "";
   release(ptr);
   return s;
 }
 
 /** The host's result decoded without a leading `prefix` when its bytes start with it (so
  * "spiffe://" is never decoded only to be cut off); null when the result is empty. */
-export function takeOutStringAfter(prefix: ArrayBuffer): string | null {
+export function takeOutStringAfter(prefix: ArrayBuffer, dec: Decoder): string | null {
   const size = takeSize();
   const ptr = takeOut();
   let s: string | null = null;
   if (size > 0 && ptr != 0) {
     const n = prefix.byteLength;
     const skip = size >= n && memory.compare(ptr, changetype<usize>(prefix), <usize>n) == 0 ? n : 0;
-    s = utf8String(ptr + <usize>skip, size - skip);
+    s = dec.decode(ptr + <usize>skip, size - skip);
   }
   release(ptr);
   return s;

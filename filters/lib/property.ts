@@ -2,7 +2,7 @@
 // Envoy splits on 0x00, so a dotted name such as "request.path" is one unknown attribute (the
 // SDK's trap). Build paths once with propertyPath() and keep them in module-level constants.
 import { proxy_get_property, WasmResult } from "./abi";
-import { discardOut, OUT_PTR, OUT_SIZE, takeOutBool, takeOutBuffer, takeOutI64, takeOutString, takeOutStringAfter } from "./mem";
+import { Decoder, discardOut, ONCE, OUT_PTR, OUT_SIZE, takeOutBool, takeOutBuffer, takeOutI64, takeOutString, takeOutStringAfter } from "./mem";
 
 /** Encodes path segments (["request", "headers", "x-id"]) as Envoy's NUL-separated path. */
 export function propertyPath(segments: string[]): ArrayBuffer {
@@ -30,14 +30,14 @@ export function tryGetProperty(path: ArrayBuffer): ArrayBuffer | null {
 }
 
 /** String attribute (request.path, connection.uri_san_peer_certificate...); null when absent. */
-export function getPropertyString(path: ArrayBuffer): string | null {
-  return lookup(path) ? takeOutString() : null;
+export function getPropertyString(path: ArrayBuffer, dec: Decoder = ONCE): string | null {
+  return lookup(path) ? takeOutString(dec) : null;
 }
 
 /** String attribute without a leading `prefix` (see takeOutStringAfter); null when absent or
  * empty. */
-export function getPropertyStringAfter(path: ArrayBuffer, prefix: ArrayBuffer): string | null {
-  return lookup(path) ? takeOutStringAfter(prefix) : null;
+export function getPropertyStringAfter(path: ArrayBuffer, prefix: ArrayBuffer, dec: Decoder): string | null {
+  return lookup(path) ? takeOutStringAfter(prefix, dec) : null;
 }
 
 /** Bool attribute (connection.mtls: one byte); absent -> false. */

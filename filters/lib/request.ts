@@ -2,11 +2,13 @@
 // once per request, and only when a rule needs it (a request that matches the first route reads
 // :authority and the destination port and nothing else). One RequestView is reused for every
 // request; begin() invalidates the cache by bumping a generation counter, so reading an
-// attribute allocates only its value.
+// attribute allocates only its value, and not even that when it repeats the previous request's
+// (each attribute has its own Decoder, whose result is then the same string: what was derived
+// from it, such as the lower-cased :authority, is kept too).
 import { MapType } from "./abi";
 import { getHeader } from "./headers";
 import { getPropertyBool, getPropertyInt, getPropertyString, getPropertyStringAfter, propertyPath, tryGetProperty } from "./property";
-import { utf8 } from "./mem";
+import { Decoder, utf8 } from "./mem";
 
 const AUTHORITY = utf8(":authority");
 const PATH = utf8(":path");
@@ -23,6 +25,12 @@ const SPIFFE = utf8("spiffe://");
 /** Values of :method and :scheme read without allocating (any other value is decoded). */
 const METHODS: string[] = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE"];
 const SCHEMES: string[] = ["http", "https"];
+const AUTHORITY_TEXT = new Decoder();
+const PATH_TEXT = new Decoder();
+const METHOD_TEXT = new Decoder(METHODS);
+const SCHEME_TEXT = new Decoder(SCHEMES);
+const PRINCIPAL_TEXT = new Decoder();
+const SOURCE_TEXT = new Decoder();
 
 // Bits of RequestView.loaded
 const L_AUTHORITY: u32 = 1 << 0;
@@ -84,6 +92,7 @@ export class RequestView {
   private _destPort: i64 = -1;
   private _mtls: bool = false;
   private _principal: string | null = null;
+  private _sourceAddress: string = "";
   private _source: string = "";
   private _dest: string = "";
   private _sni: string | null = null;
@@ -122,9 +131,11 @@ export class RequestView {
   private loadAuthority(): void {
     if (this.loaded & L_AUTHORITY) return;
     this.loaded |= L_AUTHORITY;
-    const v = getHeader(MapType.RequestHeaders, AUTHORITY);
-    this._authority = v === null ? "" : v;
-    this._authorityLower = toLowerAscii(this._authority);
+    const v = getHeader(MapType.RequestHeaders, AUTHORITY, AUTHORITY_TEXT);
+    const a = v === null ? "" : v;
+    if (same(a, this._authority)) return;
+    this._authority = a;
+    this._authorityLower = toLowerAscii(a);
   }
 
   /** :path including the query string. */
@@ -148,8 +159,10 @@ export class RequestView {
   private loadPath(): void {
     if (this.loaded & L_PATH) return;
     this.loaded |= L_PATH;
-    const v = getHeader(MapType.RequestHeaders, PATH);
-    this._path = v === null ? "" : v;
+    const v = getHeader(MapType.RequestHeaders, PATH, PATH_TEXT);
+    const p = v === null ? "" : v;
+    if (same(p, this._path)) return;
+    this._path = p;
     const q = indexOfCode(this._path, 0x3f, 0); // "?"
     if (q < 0) {
       this._pathOnly = this._path;
@@ -163,7 +176,7 @@ export class RequestView {
   method(): string {
     if (!(this.loaded & L_METHOD)) {
       this.loaded |= L_METHOD;
-      const v = getHeader(MapType.RequestHeaders, METHOD, METHODS);
+      const v = getHeader(MapType.RequestHeaders, METHOD, METHOD_TEXT);
       this._method = v === null ? "" : v;
     }
     return this._method;
@@ -172,7 +185,7 @@ export class RequestView {
   scheme(): string {
     if (!(this.loaded & L_SCHEME)) {
       this.loaded |= L_SCHEME;
-      const v = getHeader(MapType.RequestHeaders, SCHEME, SCHEMES);
+      const v = getHeader(MapType.RequestHeaders, SCHEME, SCHEME_TEXT);
       this._scheme = v === null ? "" : v;
     }
     return this._scheme;
@@ -210,7 +223,7 @@ export class RequestView {
   principal(): string | null {
     if (!(this.loaded & L_PRINCIPAL)) {
       this.loaded |= L_PRINCIPAL;
-      this._principal = getPropertyStringAfter(PEER_URI_SAN, SPIFFE);
+      this._principal = getPropertyStringAfter(PEER_URI_SAN, SPIFFE, PRINCIPAL_TEXT);
     }
     return this._principal;
   }
@@ -219,8 +232,12 @@ export class RequestView {
   sourceIp(): string {
     if (!(this.loaded & L_SOURCE)) {
       this.loaded |= L_SOURCE;
-      const v = getPropertyString(SOURCE_ADDRESS);
-      this._source = v === null ? "" : stripPort(v);
+      const v = getPropertyString(SOURCE_ADDRESS, SOURCE_TEXT);
+      const a = v === null ? "" : v;
+      if (!same(a, this._sourceAddress)) {
+        this._sourceAddress = a;
+        this._source = stripPort(a);
+      }
     }
     return this._source;
   }
@@ -286,6 +303,11 @@ export class RequestView {
 
 /** The shared per-request view (one request is handled at a time per VM). */
 export const request = new RequestView();
+
+/** Whether `a` and `b` are the same string object (a Decoder's repeat of its last result). */
+export function same(a: string, b: string): bool {
+  return changetype<usize>(a) == changetype<usize>(b);
+}
 
 /** ASCII lower-case; returns `s` itself when it has no upper-case letters (no allocation). */
 export function toLowerAscii(s: string): string {

@@ -10,6 +10,7 @@
 // DELAY_TICK_MS, so a delay ends within DELAY_TICK_MS after it is due; config polls keep their
 // own schedule.
 export * from "../lib/exports";
+export * from "../lib/stream-exports";
 import { Action, MapType, proxy_continue_stream, proxy_set_effective_context, StreamType, WasmResult } from "../lib/abi";
 import { Gate, gateAction, MeshFilter, nowMs } from "../lib/config";
 import { debugEnabled, logDebug } from "../lib/log";

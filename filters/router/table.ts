@@ -8,6 +8,7 @@ import { utf8 } from "../lib/mem";
 import { compileRegex, Regex, regexError } from "../lib/regex";
 import { SlotNames, toLowerAscii } from "../lib/request";
 import { Reader } from "../lib/schema";
+import { StringTable } from "../lib/string-table";
 import { UriIndex } from "./uri-index";
 
 export class HeaderOps {
@@ -94,7 +95,7 @@ export class VirtualHost {
 /** Envoy's domain lookup order: exact, then longest `*suffix`, then longest `prefix*`, then `*`. */
 export class PortTable {
   port: i64 = 0;
-  exact: Map<string, VirtualHost> = new Map();
+  exact: StringTable<VirtualHost> = new StringTable();
   suffixes: string[] = [];
   suffixHosts: VirtualHost[] = [];
   prefixes: string[] = [];
@@ -102,7 +103,8 @@ export class PortTable {
   star: VirtualHost | null = null;
 
   find(authorityLower: string): VirtualHost | null {
-    if (this.exact.has(authorityLower)) return this.exact.get(authorityLower);
+    const exact = this.exact.find(authorityLower);
+    if (exact !== null) return exact;
     for (let i = 0; i < this.suffixes.length; i++) {
       const s = unchecked(this.suffixes[i]);
       if (authorityLower.length > s.length && authorityLower.endsWith(s)) return unchecked(this.suffixHosts[i]);
@@ -122,8 +124,8 @@ export class PortTable {
       insertByLength(this.suffixes, this.suffixHosts, d.substring(1), vh);
     } else if (d.endsWith("*")) {
       insertByLength(this.prefixes, this.prefixHosts, d.substring(0, d.length - 1), vh);
-    } else if (!this.exact.has(d)) {
-      this.exact.set(d, vh);
+    } else {
+      this.exact.getOrInsert(d, vh); // the first virtual host with a domain keeps it
     }
   }
 }

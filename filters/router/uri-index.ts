@@ -6,6 +6,7 @@
 // only the routes indexed under the request's path and the routes that may match any path:
 // the same decision as scanning them all.
 import { MatchKind, StringMatcher } from "../lib/match";
+import { StringTable } from "../lib/string-table";
 import { Route } from "./table";
 
 /** No route indices (never modified). */
@@ -24,7 +25,7 @@ function exactPathsOnly(route: Route): bool {
 
 export class UriIndex {
   /** Exact path -> indices of the routes that need it, ascending. */
-  private byPath: Map<string, i32[]> = new Map();
+  private byPath: StringTable<i32[]> = new StringTable();
   /** Indices of the routes that may match any path, ascending. */
   anyPath: i32[] = [];
 
@@ -45,8 +46,7 @@ export class UriIndex {
       }
       for (let j = 0; j < route.matches.length; j++) {
         const path = (<StringMatcher>route.matches[j].uri).value;
-        if (!this.byPath.has(path)) this.byPath.set(path, []);
-        const list = this.byPath.get(path);
+        const list = this.byPath.getOrInsert(path, []);
         if (list.length == 0 || list[list.length - 1] != i) list.push(i); // two entries, one path
       }
     }
@@ -54,6 +54,7 @@ export class UriIndex {
 
   /** Indices of the routes indexed under `path`, ascending (empty when none). */
   routesFor(path: string): i32[] {
-    return this.byPath.has(path) ? this.byPath.get(path) : NO_ROUTES;
+    const list = this.byPath.find(path);
+    return list === null ? NO_ROUTES : list;
   }
 }

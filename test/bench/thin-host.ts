@@ -64,7 +64,7 @@ export class ThinHost {
     this.useHeaders(responseHeaders);
     if (e.proxy_on_response_headers) e.proxy_on_response_headers(id, responseHeaders.size, 1);
     e.proxy_on_done(id);
-    e.proxy_on_delete(id);
+    if (e.proxy_on_delete) e.proxy_on_delete(id);
     return action;
   }
 
