@@ -1,5 +1,5 @@
 // proxy_on_response_headers and proxy_on_delete, exported only by filters that work on response
-// headers or keep per-stream state (the router; noop has every hook, as a baseline): Envoy (and
+// headers or keep per-stream state (the router; not authz, noop or abi-floor): Envoy (and
 // control/wasmhost) skip an absent callback, which saves a call into the VM per request each.
 import { activeFilter } from "./filter";
 import { maybeCollect } from "./gc";

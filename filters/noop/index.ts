@@ -1,6 +1,7 @@
-// No-op filter: the ABI exports and nothing else; every hook continues. Benchmark baseline.
+// No-op filter: built like router and authz from lib/, overriding nothing, so it exports only
+// the hooks every filter has (no response-header or stream-delete callback: it has no work there,
+// the same rule that leaves them out of authz). Benchmark baseline.
 export * from "../lib/exports";
-export * from "../lib/stream-exports";
 import { Filter, registerFilter } from "../lib/filter";
 
 class Noop extends Filter {}

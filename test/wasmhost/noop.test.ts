@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ProxyWasmHost } from "../../control/wasmhost/index.ts";
+import { hostWithConfig, minimalConfig } from "../filters/support.ts";
 import { filterModule, GET } from "./support.ts";
 
 describe("noop filter", () => {
@@ -27,22 +28,32 @@ describe("noop filter", () => {
   });
 
   it("is driven in Envoy's order: context_create lazily, then headers, then log/done/delete", async () => {
-    const host = await ProxyWasmHost.load(filterModule("noop"));
+    // The router exports every stream hook (the noop only those all filters have, see below).
+    const host = await hostWithConfig("router", minimalConfig(1));
     const s = host.newStream();
     assert.equal(s.id, 2, "root is context 1, streams count on from 2");
-    s.requestHeaders(GET);
+    assert.equal(s.requestHeaders(GET).action, "continue");
     s.responseHeaders({ ":status": "204" });
     s.done();
     const callbacks = s.trace.flatMap((e) => (e.kind === "callback" ? [e.name] : []));
-    // The noop module exports no log callback; exported ones run, absent ones are skipped.
+    // No filter exports a log callback; exported ones run, absent ones are skipped.
     assert.deepEqual(callbacks, ["proxy_on_context_create", "proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_done", "proxy_on_delete"]);
     assert.throws(() => s.done(), /done\(\) called twice/);
     host.close();
-    assert.deepEqual(
-      host.root.trace.flatMap((e) => (e.kind === "callback" ? [e.name] : [])),
-      ["proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure", "proxy_on_done", "proxy_on_delete"],
-      "root: created, started, configured; on shutdown done then delete",
-    );
+    const root = host.root.trace.flatMap((e) => (e.kind === "callback" ? [e.name] : []));
+    assert.deepEqual(root.slice(0, 3), ["proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure"], "root: created, started, configured");
+    assert.deepEqual(root.slice(-2), ["proxy_on_done", "proxy_on_delete"], "on shutdown done then delete");
     assert.throws(() => s.requestHeaders(GET), /after done/);
+  });
+
+  it("skips the hooks a module does not export (the noop has no response or delete work)", async () => {
+    const host = await ProxyWasmHost.load(filterModule("noop"));
+    const s = host.newStream();
+    s.requestHeaders(GET);
+    assert.equal(s.responseHeaders({ ":status": "204" }).action, "continue");
+    s.done();
+    const callbacks = s.trace.flatMap((e) => (e.kind === "callback" ? [e.name] : []));
+    assert.deepEqual(callbacks, ["proxy_on_context_create", "proxy_on_request_headers", "proxy_on_done"]);
+    assert.deepEqual(host.violations, []);
   });
 });
