@@ -17,6 +17,10 @@ import { generateMesh } from "./mesh-generator.ts";
 import { ThinHost, type ThinRequest, thinProperties, thinRequest } from "./thin-host.ts";
 
 const BATCH = 2000;
+/** Rounds of the side-by-side measurement (each ratio is a median over them). */
+const ROUNDS = 9;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /** Median CPU time (user+system, ms) of `runs` calls of `fn`: these machines are shared, and
  * wall-clock timings of a busy host swing 3-5x, CPU time far less. */
@@ -142,7 +146,7 @@ function perRequestUs(chain: ProxyWasmHost[], routerRequests: Prepared[]): numbe
   let k = 0;
   return (medianMs(() => {
     for (let i = 0; i < BATCH; i++) request(chain, [routerRequests[k++ & (routerRequests.length - 1)], AUTHZ_REQUEST]);
-  }, 15, 3) / BATCH) * 1000;
+  }, 7, 2) / BATCH) * 1000;
 }
 
 async function meshChain(config: FilterConfig): Promise<ProxyWasmHost[]> {
@@ -152,12 +156,18 @@ async function meshChain(config: FilterConfig): Promise<ProxyWasmHost[]> {
 const RESPONSE = new Map([[":status", [new TextEncoder().encode("200")]]]);
 const AUTHZ_CONFIG = () => filterConfig("security-allow-deny", "default/reviews-v1");
 
+type ChainKind = "noop" | "abi-floor" | "router+authz";
+
 /** Per-request cost through the thin host: the filters' own work + near-native host calls. */
-async function thinUs(config: FilterConfig | null, routerRequests: Prepared[]): Promise<number> {
+async function thinUs(kind: ChainKind, config: FilterConfig, routerRequests: Prepared[]): Promise<number> {
   const plugin = pluginConfig({ pollMs: 3_600_000 });
-  const [first, second] = config
-    ? [await ThinHost.load(filterModule("router"), plugin, JSON.stringify(config)), await ThinHost.load(filterModule("authz"), plugin, JSON.stringify(AUTHZ_CONFIG()))]
-    : [await ThinHost.load(filterModule("noop"), plugin, ""), await ThinHost.load(filterModule("noop"), plugin, "")];
+  const load = (filter: FilterName, pluginConfig: string, body: string) => ThinHost.load(filterModule(filter), pluginConfig, body);
+  const [first, second] =
+    kind === "router+authz"
+      ? [await load("router", plugin, JSON.stringify(config)), await load("authz", plugin, JSON.stringify(AUTHZ_CONFIG()))]
+      : kind === "abi-floor"
+        ? [await load("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.router }), ""), await load("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.authz }), "")]
+        : [await load("noop", plugin, ""), await load("noop", plugin, "")];
   let k = 0;
   const n = routerRequests.length - 1;
   return (medianMs(() => {
@@ -180,48 +190,53 @@ export async function bench(): Promise<BenchEntry[]> {
   ];
   for (const [label, table, targeted] of tables) {
     const mesh = await meshChain(table.config);
-    // Interleave the measurements so machine noise hits all alike; the same requests (headers and
-    // connection attributes) go through every chain.
-    const meshUs: number[] = [];
+    // Rounds of noop, floor and mesh back to back, on the same requests (headers and connection
+    // attributes): each ratio is the median of its per-round ratios, so a slow stretch of the
+    // machine, which hits the three measurements of a round alike, cancels out.
     const noopUs: number[] = [];
-    const floorUs: number[] = [];
-    for (let round = 0; round < 3; round++) {
-      noopUs.push(perRequestUs(noop, table.requests));
-      floorUs.push(perRequestUs(floor, table.requests));
-      meshUs.push(perRequestUs(mesh, table.requests));
+    const meshUs: number[] = [];
+    const meshX: number[] = [];
+    const floorX: number[] = [];
+    const decisionsX: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const n = perRequestUs(noop, table.requests);
+      const f = perRequestUs(floor, table.requests);
+      const m = perRequestUs(mesh, table.requests);
+      noopUs.push(n);
+      meshUs.push(m);
+      meshX.push(m / n);
+      floorX.push(f / n);
+      decisionsX.push((m - f) / n);
     }
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
-    const meshT = med(meshUs);
-    const noopT = med(noopUs);
-    const floorT = med(floorUs);
-    const ratio = meshT / noopT;
-    const added = meshT - noopT;
-    const detail = `router+authz ${meshT.toFixed(2)} us/request, noop+noop ${noopT.toFixed(2)} us/request, filter work ${added.toFixed(2)} us (request+response headers, host in Node)`;
+    const meshT = median(meshUs);
+    const noopT = median(noopUs);
+    const ratio = median(meshX);
+    const detail = `router+authz ${meshT.toFixed(2)} us/request, noop+noop ${noopT.toFixed(2)} us/request (medians of ${ROUNDS} rounds; request+response headers, host in Node)`;
     entries.push({ name: `wasm.router+authz.${label}.per_request_vs_noop`, value: ratio, unit: "x", target: targeted ? "<= 1.5x noop chain" : "recorded", ok: !targeted || ratio <= 1.5, detail });
     entries.push({ name: `wasm.router+authz.${label}.per_request_us`, value: meshT, unit: "us", target: "recorded (control/wasmhost)", ok: true, detail });
     const realCalls = await realCallsPerRequest(table.config, table.requests);
     entries.push({
       name: `wasm.router+authz.${label}.abi_floor_vs_noop`,
-      value: floorT / noopT,
+      value: median(floorX),
       unit: "x",
       target: "recorded",
       ok: true,
-      detail: `the ${floorCalls} host calls alone (abi-floor filters) ${floorT.toFixed(2)} us/request; router+authz make ${realCalls.toFixed(2)} per request; their decisions add ${((meshT - floorT) / noopT).toFixed(2)}x of the no-op chain`,
+      detail: `the ${floorCalls} host calls alone (abi-floor filters; router+authz make ${realCalls.toFixed(2)} per request); the decisions add ${median(decisionsX).toFixed(2)}x of the no-op chain`,
     });
-    const thinNoop: number[] = [];
-    const thinMesh: number[] = [];
+    const thin: Record<ChainKind, number[]> = { noop: [], "abi-floor": [], "router+authz": [] };
     for (let round = 0; round < 3; round++) {
-      thinNoop.push(await thinUs(null, table.requests));
-      thinMesh.push(await thinUs(table.config, table.requests));
+      for (const kind of Object.keys(thin) as ChainKind[]) thin[kind].push(await thinUs(kind, table.config, table.requests));
     }
-    const tMesh = med(thinMesh);
-    const tNoop = med(thinNoop);
-    const thinDetail = `thin host: router+authz ${tMesh.toFixed(2)} us/request, noop+noop ${tNoop.toFixed(2)} us/request`;
+    const tMesh = median(thin["router+authz"]);
+    const tNoop = median(thin.noop);
+    const tFloor = median(thin["abi-floor"]);
+    const thinDetail = `thin host: router+authz ${tMesh.toFixed(2)} us/request, abi-floor ${tFloor.toFixed(2)} us/request, noop+noop ${tNoop.toFixed(2)} us/request`;
     entries.push({ name: `wasm.router+authz.${label}.thin_host_us`, value: tMesh, unit: "us", target: targeted ? "<= 5 us median" : "recorded", ok: !targeted || tMesh <= 5, detail: thinDetail });
     entries.push({ name: `wasm.router+authz.${label}.thin_host_vs_noop`, value: tMesh / tNoop, unit: "x", target: "recorded", ok: true, detail: thinDetail });
+    entries.push({ name: `wasm.router+authz.${label}.thin_host_abi_floor_vs_noop`, value: tFloor / tNoop, unit: "x", target: "recorded", ok: true, detail: thinDetail });
   }
 
-  for (const name of ["router", "authz", "noop"] as const) {
+  for (const name of ["router", "authz", "noop", "abi-floor"] as const) {
     const bytes = statSync(wasmPath(name)).size;
     entries.push({ name: `wasm.${name}.size_kb`, value: bytes / KB, unit: "KB", target: "<= 64 KB", ok: bytes <= 64 * KB, detail: `${bytes} bytes` });
   }
