@@ -178,7 +178,7 @@ export class GuestMemory {
   }
 }
 
-function isAscii(s: string): boolean {
+export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
 }

@@ -2,27 +2,41 @@
 //   u32 N | N x (u32 key_len, u32 value_len) | N x (key 0x00 value 0x00)
 import { AbiMisuse, WasmResult } from "./abi.ts";
 import { headerValueBytes } from "./headers.ts";
-import { decodeUtf8, encodeUtf8 } from "./memory.ts";
+import { decodeUtf8, encodeUtf8, isAscii } from "./memory.ts";
 
 export type Pair = [name: string, value: string];
 
 export function encodePairs(pairs: readonly (readonly [string, string])[]): Uint8Array {
-  const encoded = pairs.map(([k, v]) => [encodeUtf8(k), headerValueBytes(v)] as const);
-  let size = 4 + 8 * encoded.length;
-  for (const [k, v] of encoded) size += k.length + v.length + 2;
+  const n = pairs.length;
+  const keys = pairs.map(([k]) => wireForm(k, encodeUtf8));
+  const values = pairs.map(([, v]) => wireForm(v, headerValueBytes));
+  let size = 4 + 8 * n;
+  for (let i = 0; i < n; i++) size += keys[i].length + values[i].length + 2;
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
-  dv.setUint32(0, encoded.length, true);
-  let data = 4 + 8 * encoded.length;
-  encoded.forEach(([k, v], i) => {
-    dv.setUint32(4 + 8 * i, k.length, true);
-    dv.setUint32(8 + 8 * i, v.length, true);
-    out.set(k, data);
-    data += k.length + 1;
-    out.set(v, data);
-    data += v.length + 1;
-  });
+  dv.setUint32(0, n, true);
+  let data = 4 + 8 * n;
+  for (let i = 0; i < n; i++) {
+    dv.setUint32(4 + 8 * i, keys[i].length, true);
+    dv.setUint32(8 + 8 * i, values[i].length, true);
+    data = put(out, data, keys[i]) + 1; // NUL (already zero)
+    data = put(out, data, values[i]) + 1;
+  }
   return out;
+}
+
+/** A name or value as it goes on the wire: an ASCII string is its own bytes and is written from
+ * the string (a TextEncoder call per string costs more than the whole copy); anything else is
+ * encoded first. */
+function wireForm(s: string, encode: (s: string) => Uint8Array): string | Uint8Array {
+  return isAscii(s) ? s : encode(s);
+}
+
+/** Writes `bytes` (an ASCII string or encoded bytes) at `at`; returns the end. */
+function put(out: Uint8Array, at: number, bytes: string | Uint8Array): number {
+  if (typeof bytes !== "string") out.set(bytes, at);
+  else for (let i = 0; i < bytes.length; i++) out[at + i] = bytes.charCodeAt(i);
+  return at + bytes.length;
 }
 
 /** Strict decoder: sizes must fit, every string must be NUL-terminated, nothing may trail.

@@ -1,7 +1,7 @@
 // Host building blocks: the pairs format, header map semantics, property serialization.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodePairs, encodePairs, HeaderMap, jwtPayloadProperties, mergeProperties, peerProperties } from "../../control/wasmhost/index.ts";
+import { decodePairs, encodePairs, HeaderMap, jwtPayloadProperties, mergeProperties, peerProperties, rawHeaderValue } from "../../control/wasmhost/index.ts";
 import { lookupProperty, serializeProperty } from "../../control/wasmhost/properties.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -19,6 +19,12 @@ describe("wasmhost encodings", () => {
     const noNul = bytes.slice();
     noNul[21] = 0x41;
     assert.throws(() => decodePairs(noNul), /NUL/);
+  });
+
+  it("pairs: names and values that are not ASCII go out as UTF-8, raw header values as their bytes", () => {
+    const bytes = encodePairs([["x-é", "ü→"], ["raw", rawHeaderValue(Uint8Array.of(0x66, 0xff, 0x80))], [":path", "/a"]]);
+    assert.equal(hex(bytes), "03000000" + "04000000" + "05000000" + "03000000" + "03000000" + "05000000" + "02000000" + "782dc3a900" + "c3bce2869200" + "72617700" + "66ff8000" + "3a7061746800" + "2f6100");
+    assert.deepEqual(decodePairs(encodePairs([["x-é", "ü→"]])), [["x-é", "ü→"]]);
   });
 
   it("header maps: lower-case names, duplicates kept, replace collapses, get returns the first", () => {
