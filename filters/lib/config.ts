@@ -250,8 +250,6 @@ function envelopeVersion(doc: JsonValue): f64 {
   return n;
 }
 
-/** Host time in whole milliseconds, rounded (proxy_get_current_time_nanoseconds; integer
- * arithmetic, since ns since the epoch exceed f64's 53-bit precision). */
 /** The plugin configuration Envoy passed (`size` bytes, from proxy_on_configure); null, with
  * an error logged, when it is empty or unreadable. */
 export function readPluginConfiguration(size: u32): string | null {
@@ -267,6 +265,8 @@ export function readPluginConfiguration(size: u32): string | null {
   return takeOutString();
 }
 
+/** Host time in whole milliseconds, rounded (proxy_get_current_time_nanoseconds; integer
+ * arithmetic, since ns since the epoch exceed f64's 53-bit precision). */
 export function nowMs(): f64 {
   proxy_get_current_time_nanoseconds(OUT_U64);
   return <f64>((load<u64>(OUT_U64) + 500_000) / 1_000_000);
