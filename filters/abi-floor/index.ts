@@ -5,16 +5,18 @@
 // logic. Plugin configuration:
 //   {"calls": [{"header": ":authority"}, {"property": ["destination", "port"], "type": "int"},
 //              {"set": "x-mesh-cluster", "value": "outbound|80||a.b.svc.cluster.local"}]}
-// "type" is "int", "bool" or "string". An invalid configuration fails proxy_on_configure.
+// "type" is "int", "bool" or "string". An invalid configuration fails proxy_on_configure, with
+// the field path in the log line.
 export * from "../lib/exports";
 import { Action, MapType } from "../lib/abi";
 import { readPluginConfiguration } from "../lib/config";
 import { Filter, registerFilter } from "../lib/filter";
 import { getHeader, setHeaderBytes } from "../lib/headers";
-import { JsonArray, JsonObject, JsonValue, parseJson } from "../lib/json";
+import { JsonValue, parseJson } from "../lib/json";
 import { logError } from "../lib/log";
 import { utf8 } from "../lib/mem";
 import { getPropertyBool, getPropertyInt, getPropertyString, propertyPath } from "../lib/property";
+import { Reader } from "../lib/schema";
 
 const enum Call { Header, Set, PropertyInt, PropertyBool, PropertyString }
 const NO_VALUE = new ArrayBuffer(0);
@@ -27,47 +29,37 @@ class AbiFloor extends Filter {
   sink: i64 = 0;
 
   onConfigure(size: u32): bool {
-    const calls = callList(readPluginConfiguration(size));
-    if (calls === null) {
-      logError("abi-floor: plugin configuration needs a \"calls\" array");
-      return false;
-    }
-    const items = (<JsonArray>calls).items;
-    for (let i = 0; i < items.length; i++) {
-      if (!this.addCall(items[i])) {
-        logError("abi-floor: calls[" + i.toString() + "] must be {header}, {set, value} or {property: [...], type: int|bool|string}");
-        return false;
-      }
-    }
-    return true;
+    const text = readPluginConfiguration(size);
+    if (text === null) return false;
+    const r = new Reader();
+    const calls = r.array(r.object(parseJson(text), "configuration"), "calls", "configuration", true);
+    for (let i = 0; i < calls.length && r.ok(); i++) this.addCall(r, calls[i], "configuration.calls[" + i.toString() + "]");
+    if (!r.ok()) logError("abi-floor: " + r.error);
+    return r.ok();
   }
 
-  private addCall(v: JsonValue): bool {
-    const obj = v.asObject();
-    if (obj === null) return false;
-    const o = <JsonObject>obj;
-    const header = o.getString("header");
-    if (header !== null) return this.push(Call.Header, utf8(header), NO_VALUE);
-    const set = o.getString("set");
-    if (set !== null) {
-      const value = o.getString("value");
-      return value !== null && this.push(Call.Set, utf8(set), utf8(value));
+  private addCall(r: Reader, v: JsonValue, path: string): void {
+    const o = r.object(v, path);
+    const header = r.optString(o, "header", path);
+    const set = r.optString(o, "set", path);
+    if (header !== null) {
+      this.push(Call.Header, utf8(header), NO_VALUE);
+    } else if (set !== null) {
+      this.push(Call.Set, utf8(set), utf8(r.string(o, "value", path)));
+    } else {
+      const segments = r.strings(o, "property", path);
+      if (segments.length == 0) r.fail(path, "needs header, set or property");
+      const type = r.string(o, "type", path);
+      const kind = type == "int" ? Call.PropertyInt : type == "bool" ? Call.PropertyBool : type == "string" ? Call.PropertyString : -1;
+      if (kind < 0) r.fail(path + ".type", "must be int, bool or string");
+      else this.push(<Call>kind, propertyPath(segments), NO_VALUE);
     }
-    const path = stringList(o.get("property"));
-    const type = o.getString("type");
-    if (path === null || type === null) return false;
-    const segments = <string[]>path;
-    if (type == "int") return this.push(Call.PropertyInt, propertyPath(segments), NO_VALUE);
-    if (type == "bool") return this.push(Call.PropertyBool, propertyPath(segments), NO_VALUE);
-    if (type == "string") return this.push(Call.PropertyString, propertyPath(segments), NO_VALUE);
-    return false;
   }
 
-  private push(kind: Call, name: ArrayBuffer, value: ArrayBuffer): bool {
+  private push(kind: Call, name: ArrayBuffer, value: ArrayBuffer): void {
     this.kinds.push(kind);
     this.names.push(name);
     this.values.push(value);
-    return true;
   }
 
   onRequestHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 {
@@ -96,32 +88,6 @@ class AbiFloor extends Filter {
     }
     return Action.Continue;
   }
-}
-
-/** The "calls" array of the plugin configuration; null when there is none. */
-function callList(text: string | null): JsonArray | null {
-  if (text === null) return null;
-  const doc = parseJson(<string>text);
-  if (doc === null) return null;
-  const obj = (<JsonValue>doc).asObject();
-  if (obj === null) return null;
-  const calls = (<JsonObject>obj).get("calls");
-  return calls === null ? null : (<JsonValue>calls).asArray();
-}
-
-/** A JSON array of strings; null for anything else. */
-function stringList(v: JsonValue | null): string[] | null {
-  if (v === null) return null;
-  const arr = (<JsonValue>v).asArray();
-  if (arr === null) return null;
-  const out: string[] = [];
-  const items = (<JsonArray>arr).items;
-  for (let i = 0; i < items.length; i++) {
-    const s = items[i].asString();
-    if (s === null) return null;
-    out.push(<string>s);
-  }
-  return out;
 }
 
 registerFilter(new AbiFloor());

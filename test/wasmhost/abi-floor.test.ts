@@ -28,16 +28,17 @@ describe("abi-floor filter", () => {
     assert.deepEqual(host.violations, []);
   });
 
-  for (const [name, config] of [
-    ["no calls array", { call: [] }],
-    ["an unknown property type", { calls: [{ property: ["destination", "port"], type: "float" }] }],
-    ["a set without a value", { calls: [{ set: "x-a" }] }],
-    ["a path that is not a list of strings", { calls: [{ property: ["destination", 1], type: "int" }] }],
+  for (const [name, config, error] of [
+    ["no calls array", { call: [] }, "configuration.calls: is required"],
+    ["an unknown property type", { calls: [{ property: ["destination", "port"], type: "float" }] }, "configuration.calls[0].type: must be int, bool or string"],
+    ["a set without a value", { calls: [{ set: "x-a" }] }, "configuration.calls[0].value: is required"],
+    ["a path that is not a list of strings", { calls: [{ property: ["destination", 1], type: "int" }] }, "configuration.calls[0].property[1]: must be a string"],
+    ["a call of no known kind", { calls: [{ header: ":path" }, {}] }, "configuration.calls[1]: needs header, set or property"],
   ] as const) {
-    it(`fails proxy_on_configure on ${name}`, async () => {
+    it(`fails proxy_on_configure on ${name}, naming the field`, async () => {
       const host = await ProxyWasmHost.load(filterModule("abi-floor"), { pluginConfig: JSON.stringify(config) });
       assert.match(host.failure?.message ?? "", /proxy_on_configure returned false/);
-      assert.ok(host.logs.some((l) => l.message.startsWith("abi-floor:")), JSON.stringify(host.logs));
+      assert.ok(host.logs.some((l) => l.message === `abi-floor: ${error}`), JSON.stringify(host.logs));
     });
   }
 });
