@@ -132,9 +132,8 @@ export class GuestMemory {
     // Header values and attributes are short ASCII: written straight into guest memory, which
     // beats TextEncoder#encodeInto (a native call) several times over at these lengths.
     if (s.length <= NAME_BYTES && isAscii(s)) {
-      const p = this.allocate(s.length, rpPtr, rpSize);
-      const u8 = this.u8;
-      for (let i = 0; i < s.length; i++) u8[p + i] = s.charCodeAt(i);
+      const p = this.allocate(s.length, rpPtr, rpSize); // first: malloc may grow memory and renew u8
+      writeAscii(this.u8, p, s);
       return;
     }
     const scratch = this.scratch;
@@ -142,9 +141,7 @@ export class GuestMemory {
     if (s.length * 3 > scratch.length) return this.returnBytes(encodeUtf8(s), rpPtr, rpSize);
     const { written } = utf8Encoder.encodeInto(s, scratch);
     const p = this.allocate(written, rpPtr, rpSize);
-    const u8 = this.u8;
-    if (written > NAME_BYTES) u8.set(scratch.subarray(0, written), p);
-    else for (let i = 0; i < written; i++) u8[p + i] = scratch[i]; // a loop beats set(subarray()) on short strings
+    this.u8.set(scratch.subarray(0, written), p);
   }
 
   /** Returns a signed 64-bit little-endian integer (Envoy's int attributes). A number is written
@@ -178,7 +175,13 @@ export class GuestMemory {
   }
 }
 
+/** Whether every UTF-16 unit of `s` is ASCII (then its UTF-8 bytes are its char codes). */
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
   return true;
+}
+
+/** Writes the ASCII string `s` at `at` (one byte per char code). */
+export function writeAscii(out: Uint8Array, at: number, s: string): void {
+  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
 }

@@ -2,7 +2,7 @@
 //   u32 N | N x (u32 key_len, u32 value_len) | N x (key 0x00 value 0x00)
 import { AbiMisuse, WasmResult } from "./abi.ts";
 import { headerValueBytes } from "./headers.ts";
-import { decodeUtf8, encodeUtf8, isAscii } from "./memory.ts";
+import { decodeUtf8, encodeUtf8, isAscii, writeAscii } from "./memory.ts";
 
 export type Pair = [name: string, value: string];
 
@@ -34,8 +34,8 @@ function wireForm(s: string, encode: (s: string) => Uint8Array): string | Uint8A
 
 /** Writes `bytes` (an ASCII string or encoded bytes) at `at`; returns the end. */
 function put(out: Uint8Array, at: number, bytes: string | Uint8Array): number {
-  if (typeof bytes !== "string") out.set(bytes, at);
-  else for (let i = 0; i < bytes.length; i++) out[at + i] = bytes.charCodeAt(i);
+  if (typeof bytes === "string") writeAscii(out, at, bytes);
+  else out.set(bytes, at);
   return at + bytes.length;
 }
 

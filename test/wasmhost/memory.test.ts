@@ -61,4 +61,19 @@ describe("wasmhost guest memory", () => {
     assert.equal(int64(2n ** 63n + 5n), -(2n ** 63n) + 5n, "bigints wrap like Envoy's int64");
     assert.throws(() => mem.returnString("x", 70000, 20), /out of bounds/);
   });
+
+  it("a result lands intact when the guest's malloc grows memory to make room for it", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const mem = new GuestMemory(memory, () => {
+      const at = memory.buffer.byteLength;
+      memory.grow(1);
+      return at;
+    });
+    for (const s of ["reviews:9080", "é ✓", "x".repeat(300)]) {
+      mem.returnString(s, 16, 20);
+      const dv = new DataView(memory.buffer);
+      const [p, n] = [dv.getUint32(16, true), dv.getUint32(20, true)];
+      assert.deepEqual(new Uint8Array(memory.buffer).slice(p, p + n), utf8(s), s.slice(0, 10));
+    }
+  });
 });
