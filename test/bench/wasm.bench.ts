@@ -122,9 +122,7 @@ const FLOOR_CALLS = {
 
 /** Average proxy_* calls per request that router and authz make on `requests` (thin host). */
 async function realCallsPerRequest(config: FilterConfig, requests: Prepared[]): Promise<number> {
-  const plugin = pluginConfig({ pollMs: 3_600_000 });
-  const router = await ThinHost.load(filterModule("router"), plugin, JSON.stringify(config), true);
-  const authz = await ThinHost.load(filterModule("authz"), plugin, JSON.stringify(AUTHZ_CONFIG()), true);
+  const [router, authz] = await thinChain("router+authz", config, true);
   router.hostCalls = authz.hostCalls = 0;
   for (const req of requests) {
     router.request(req.thin, RESPONSE);
@@ -158,16 +156,18 @@ const AUTHZ_CONFIG = () => filterConfig("security-allow-deny", "default/reviews-
 
 type ChainKind = "noop" | "abi-floor" | "router+authz";
 
+/** The two filters of a chain, each in its own thin host (configured, config delivered). */
+async function thinChain(kind: ChainKind, config: FilterConfig, countCalls = false): Promise<[ThinHost, ThinHost]> {
+  const plugin = pluginConfig({ pollMs: 3_600_000 });
+  const load = (filter: FilterName, pluginConfig: string, body: string) => ThinHost.load(filterModule(filter), pluginConfig, body, countCalls);
+  if (kind === "router+authz") return [await load("router", plugin, JSON.stringify(config)), await load("authz", plugin, JSON.stringify(AUTHZ_CONFIG()))];
+  if (kind === "abi-floor") return [await load("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.router }), ""), await load("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.authz }), "")];
+  return [await load("noop", plugin, ""), await load("noop", plugin, "")];
+}
+
 /** Per-request cost through the thin host: the filters' own work + near-native host calls. */
 async function thinUs(kind: ChainKind, config: FilterConfig, routerRequests: Prepared[]): Promise<number> {
-  const plugin = pluginConfig({ pollMs: 3_600_000 });
-  const load = (filter: FilterName, pluginConfig: string, body: string) => ThinHost.load(filterModule(filter), pluginConfig, body);
-  const [first, second] =
-    kind === "router+authz"
-      ? [await load("router", plugin, JSON.stringify(config)), await load("authz", plugin, JSON.stringify(AUTHZ_CONFIG()))]
-      : kind === "abi-floor"
-        ? [await load("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.router }), ""), await load("abi-floor", JSON.stringify({ calls: FLOOR_CALLS.authz }), "")]
-        : [await load("noop", plugin, ""), await load("noop", plugin, "")];
+  const [first, second] = await thinChain(kind, config);
   let k = 0;
   const n = routerRequests.length - 1;
   return (medianMs(() => {
