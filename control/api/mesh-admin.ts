@@ -32,14 +32,18 @@ meshAdminApi.get("/mesh/v1/revisions", async (c) => {
   const before = c.req.query("before") !== undefined ? Number(c.req.query("before")) : undefined;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return c.json(badRequest("limit: an integer from 1 to 1000"), 400);
   if (before !== undefined && !Number.isInteger(before)) return c.json(badRequest("before: a revision number"), 400);
-  const items = await configStore(c.env).revisions(limit, before);
-  // Log entries never change, so the newest revision on the page names the page (polling UIs send If-None-Match).
-  const etag = `"${items[0]?.revision ?? 0}"`;
+  const { items, compiledRevision, publishedRevision } = await configStore(c.env).revisions(limit, before);
+  // Log entries never change: the newest revision on the page and how far proxies are served name
+  // the page (polling UIs send If-None-Match).
+  const etag = `"${items[0]?.revision ?? 0}.${publishedRevision}"`;
   c.header("etag", etag);
   c.header("cache-control", "no-cache");
   if (c.req.header("if-none-match") === etag) return c.body(null, 304);
-  return c.json({ items });
+  return c.json({ items, compiledRevision, publishedRevision });
 });
+
+/** The served state's size and what compiling and publishing wrote (the scale benchmark reads it). */
+meshAdminApi.get("/mesh/v1/served", async (c) => c.json(await configStore(c.env).servedStats()));
 
 meshAdminApi.get("/mesh/v1/revisions/:revision", async (c) => {
   const revision = revisionParam(c, "revision");

@@ -21,7 +21,8 @@ export interface StoreClient {
   list(ref: ResourceRef): Promise<ListResult>;
   write(req: WriteRequest): Promise<WriteResult>;
   findings(namespace?: string): Promise<Finding[]>;
-  revisions(limit: number, before?: number): Promise<RevisionSummary[]>;
+  revisions(limit: number, before?: number): Promise<{ items: RevisionSummary[]; compiledRevision: number; publishedRevision: number }>;
+  servedStats(): Promise<object>;
   configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
 }

@@ -1,37 +1,42 @@
-// The proxy read path: which document a workload gets, and whether it changed. It is a lookup
-// in immutable published state, never a computation, and never moves a client backwards:
-// a client that already holds a newer version than this location has seen gets a 304.
-import type { WorkloadIndex } from "../store/workload-state.ts";
+// The proxy read path: which documents a workload gets, and whether they changed. It is a lookup
+// in immutable published state (control/served/model.ts) plus string concatenation, never a
+// compile, and never moves a client backwards: a client that already holds a newer version
+// than this location has seen gets a 304.
+import { filterConfigJson, partsNeeded, snapshotJson, type PartText } from "../served/assemble.ts";
+import { servedVersion, shardOf, type ServedIndex, type ServedWorkload, type ViewIndex, type WorkloadEntry } from "../served/model.ts";
 import { mayRead, type Caller } from "./caller.ts";
 
-/** `xds`: the workload's Envoy resources, with placeholders (control/xds/template.ts). */
-export type DocumentKind = "filter-config" | "snapshot" | "xds";
-
-export interface ServedWorkload {
-  revision: number;
-  serviceAccount: string;
-  filterConfig: string;
-  snapshot: string;
-  /** Absent only for stores older than the xDS documents. */
-  xds?: string;
-}
+export type DocumentKind = "filter-config" | "snapshot";
 
 /** Where the read path looks, cheapest first. */
 export interface ReadPathSources {
   /** The newest fully published revision (cached per location for a few seconds). */
   pointer(): Promise<number>;
-  /** The immutable index for a revision, or null when this location's KV does not have it yet. */
-  index(revision: number): Promise<WorkloadIndex | null>;
-  /** An immutable document, or null when not replicated here yet. */
-  document(kind: DocumentKind, revision: number, workload: string): Promise<string | null>;
+  /** The immutable index of a revision, or null when this location's KV does not have it yet. */
+  index(revision: number): Promise<ServedIndex | null>;
+  /** One immutable shard of workload entries, or null when not replicated here yet. */
+  shard(n: number, revision: number): Promise<Record<string, WorkloadEntry> | null>;
+  /** Immutable parts by hash; null when any is not replicated here yet. */
+  parts(hashes: string[]): Promise<PartText | null>;
+  /** A view's index, parsed (a part too). */
+  view(hash: string): Promise<ViewIndex | null>;
+  /** The router table of a view, assembled once per view and location. */
+  router(hash: string, view: ViewIndex, part: PartText): string;
   /** The Durable Object's current state for a workload (the fallback on any miss). */
   authoritative(workload: string): Promise<ServedWorkload | null>;
 }
 
 export type ReadResult =
-  | { status: 200; etag: string; body: string }
+  | { status: 200; etag: string; version: number; served: ServedDocuments }
   | { status: 304; etag: string }
   | { status: 403 | 404; message: string };
+
+/** A workload's documents, each assembled only when asked for. */
+export interface ServedDocuments {
+  filterConfig(): string;
+  snapshot(): string;
+  targetPorts: Record<string, number | string>;
+}
 
 /** `"12"`, `W/"12"` or `12` → 12; anything else → undefined. */
 export function parseETag(header: string | undefined): number | undefined {
@@ -41,32 +46,48 @@ export function parseETag(header: string | undefined): number | undefined {
 
 export const etagOf = (revision: number) => `"${revision}"`;
 
-export async function readWorkloadDocument(
-  sources: ReadPathSources,
-  workload: string,
-  kind: DocumentKind,
-  caller: Caller,
-  ifNoneMatch: string | undefined,
-): Promise<ReadResult> {
+const notInMesh = (workload: string): ReadResult => ({ status: 404, message: `workload ${workload} is not in the mesh` });
+const forbidden = (workload: string, serviceAccount: string): ReadResult => ({
+  status: 403,
+  message: `this token may not read the config of ${workload} (service account ${serviceAccount})`,
+});
+
+export async function readWorkload(sources: ReadPathSources, workload: string, caller: Caller, ifNoneMatch: string | undefined): Promise<ReadResult> {
   const namespace = workload.split("/")[0];
-  const index = await sources.index(await sources.pointer());
-  let entry = index?.workloads[workload];
-  let authoritative: ServedWorkload | null = null;
-  if (!entry) {
-    // Not in this location's view yet (new workload, or KV still replicating): ask the source of truth.
-    authoritative = await sources.authoritative(workload);
-    if (!authoritative) return { status: 404, message: `workload ${workload} is not in the mesh` };
-    entry = [authoritative.revision, authoritative.serviceAccount];
-  }
-  const [revision, serviceAccount] = entry;
-  if (!mayRead(caller, namespace, serviceAccount))
-    return { status: 403, message: `this token may not read the config of ${workload} (service account ${serviceAccount})` };
   const held = parseETag(ifNoneMatch);
-  if (held !== undefined && held >= revision) return { status: 304, etag: etagOf(held) };
-  const body = authoritative ? null : await sources.document(kind, revision, workload);
-  if (body !== null) return { status: 200, etag: etagOf(revision), body };
-  const current = authoritative ?? (await sources.authoritative(workload));
-  if (!current) return { status: 404, message: `workload ${workload} is not in the mesh` };
+  const index = await sources.index(await sources.pointer());
+  const entry = index ? (await sources.shard(shardOf(workload), index.shards[shardOf(workload)]))?.[workload] : undefined;
+  const view = entry && index!.views[entry[2].view];
+  if (entry && view) {
+    const [, serviceAccount, own] = entry;
+    if (!mayRead(caller, namespace, serviceAccount)) return forbidden(workload, serviceAccount);
+    const version = servedVersion(entry, view);
+    if (held !== undefined && held >= version) return { status: 304, etag: etagOf(held) };
+    const viewIndex = await sources.view(view[1]);
+    const part = viewIndex && (await sources.parts(partsNeeded(viewIndex, own)));
+    if (viewIndex && part) {
+      const router = sources.router(view[1], viewIndex, part);
+      return {
+        status: 200,
+        etag: etagOf(version),
+        version,
+        served: {
+          filterConfig: () => filterConfigJson(workload, version, viewIndex, own, part, router),
+          snapshot: () => snapshotJson(viewIndex, own, part, router),
+          targetPorts: viewIndex.targetPorts,
+        },
+      };
+    }
+  }
+  // Not in this location's view yet (new workload, or KV still replicating): ask the source of truth.
+  const current = await sources.authoritative(workload);
+  if (!current) return notInMesh(workload);
+  if (!mayRead(caller, namespace, current.serviceAccount)) return forbidden(workload, current.serviceAccount);
   if (held !== undefined && held >= current.revision) return { status: 304, etag: etagOf(held) };
-  return { status: 200, etag: etagOf(current.revision), body: kind === "snapshot" ? current.snapshot : kind === "xds" ? (current.xds ?? "{}") : current.filterConfig };
+  return {
+    status: 200,
+    etag: etagOf(current.revision),
+    version: current.revision,
+    served: { filterConfig: () => current.filterConfig, snapshot: () => current.snapshot, targetPorts: current.targetPorts },
+  };
 }

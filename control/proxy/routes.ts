@@ -5,7 +5,7 @@ import { requireAdminToken } from "../api/auth.ts";
 import { badRequest, status } from "../api/status.ts";
 import type { Env } from "../env.ts";
 import { requireAdminOrWorkload, type ProxyEnv } from "./caller.ts";
-import { readWorkloadDocument, type DocumentKind } from "./read-path.ts";
+import { readWorkload, type DocumentKind } from "./read-path.ts";
 import { workerSources } from "./sources.ts";
 import { issueWorkloadToken, MAX_TTL_SECONDS } from "./tokens.ts";
 
@@ -14,11 +14,11 @@ export const proxyApi = new Hono<ProxyEnv>();
 export function serve(kind: DocumentKind) {
   return async (c: import("hono").Context<ProxyEnv>) => {
     const key = `${c.req.param("namespace")}/${c.req.param("workload")}`;
-    const result = await readWorkloadDocument(workerSources(c.env), key, kind, c.get("caller"), c.req.header("if-none-match"));
+    const result = await readWorkload(workerSources(c.env), key, c.get("caller"), c.req.header("if-none-match"));
     c.header("cache-control", "no-cache");
     if (result.status === 200) {
       c.header("etag", result.etag);
-      return c.body(result.body, 200, { "content-type": "application/json" });
+      return c.body(kind === "snapshot" ? result.served.snapshot() : result.served.filterConfig(), 200, { "content-type": "application/json" });
     }
     if (result.status === 304) {
       c.header("etag", result.etag);

@@ -1,39 +1,92 @@
 // The read path's sources on Workers: the Durable Object's pointer through the Cache API (a few
-// seconds per location), immutable KV keys, and the Durable Object itself on a miss.
+// seconds per location) and in the isolate, immutable KV keys (kept in the isolate once read:
+// Workers reuse an isolate for many requests, so a part shared by a thousand proxies is fetched
+// and parsed once), and the Durable Object itself on a miss.
 import type { Env } from "../env.ts";
+import type { PartText } from "../served/assemble.ts";
+import { routerJson } from "../served/assemble.ts";
+import { kvKeys, type ServedIndex, type ViewIndex, type WorkloadEntry } from "../served/model.ts";
 import type { ConfigStore } from "../store/config-store.ts";
-import type { WorkloadIndex } from "../store/workload-state.ts";
-import { xdsKey } from "../store/publish.ts";
-import type { ReadPathSources, ServedWorkload } from "./read-path.ts";
+import { Expiring, Lru } from "../xds/memo.ts";
+import type { ReadPathSources } from "./read-path.ts";
 
 const POINTER_URL = "https://edge-mesh.internal/pointer";
 const DEFAULT_POINTER_TTL_SECONDS = 5;
+/** KV's own edge cache for immutable keys. */
+const KV_CACHE_TTL = 3600;
+/** KV's bulk get takes at most 100 keys. */
+const KV_BATCH = 100;
 
-interface StoreReads {
-  pointer(): Promise<{ revision: number }>;
-  workload(key: string): Promise<ServedWorkload | null>;
+export function storeStub(env: Env): DurableObjectStub<ConfigStore> {
+  return env.CONFIG_STORE.get(env.CONFIG_STORE.idFromName("mesh"));
 }
 
-function store(env: Env): StoreReads {
-  return env.CONFIG_STORE.get(env.CONFIG_STORE.idFromName("mesh")) as unknown as StoreReads & DurableObjectStub<ConfigStore>;
-}
+export const pointerTtlMs = (env: Env) => Number(env.MESH_POINTER_TTL_SECONDS ?? DEFAULT_POINTER_TTL_SECONDS) * 1000;
+
+// Per isolate.
+let pointer: Expiring<number> | undefined;
+const indexes = new Lru<number, ServedIndex>(4);
+const shards = new Lru<string, Record<string, WorkloadEntry>>(256);
+const parts = new Lru<string, string>(50_000);
+const views = new Lru<string, ViewIndex>(256);
+const routers = new Lru<string, string>(64);
 
 export function workerSources(env: Env): ReadPathSources {
-  const ttl = Number(env.MESH_POINTER_TTL_SECONDS ?? DEFAULT_POINTER_TTL_SECONDS);
+  const ttl = pointerTtlMs(env);
+  pointer ??= new Expiring(ttl);
+  const kvText = (key: string) => env.MESH_KV.get(key, { type: "text", cacheTtl: KV_CACHE_TTL });
+  const fetchParts = async (hashes: string[]): Promise<PartText | null> => {
+    const local = new Map<string, string>();
+    const missing: string[] = [];
+    for (const h of hashes) {
+      const text = parts.get(h);
+      if (text !== undefined) local.set(h, text);
+      else missing.push(h);
+    }
+    for (let i = 0; i < missing.length; i += KV_BATCH) {
+      const batch = missing.slice(i, i + KV_BATCH);
+      const got = await env.MESH_KV.get(batch.map(kvKeys.part), { type: "text", cacheTtl: KV_CACHE_TTL });
+      for (const h of batch) {
+        const text = got.get(kvKeys.part(h));
+        if (text === null || text === undefined) return null;
+        local.set(h, parts.set(h, text));
+      }
+    }
+    return (h) => local.get(h)!;
+  };
   return {
-    async pointer() {
-      const cache = (caches as unknown as { default: Cache }).default;
-      const hit = await cache.match(POINTER_URL);
-      if (hit) return ((await hit.json()) as { revision: number }).revision;
-      const { revision } = await store(env).pointer();
-      if (ttl > 0)
-        await cache.put(POINTER_URL, new Response(JSON.stringify({ revision }), { headers: { "cache-control": `max-age=${ttl}`, "content-type": "application/json" } }));
-      return revision;
+    pointer: () =>
+      pointer!.get(async () => {
+        const cache = (caches as unknown as { default: Cache }).default;
+        const hit = ttl > 0 ? await cache.match(POINTER_URL) : undefined;
+        if (hit) return ((await hit.json()) as { revision: number }).revision;
+        const { revision } = await storeStub(env).pointer();
+        if (ttl > 0)
+          await cache.put(POINTER_URL, new Response(JSON.stringify({ revision }), { headers: { "cache-control": `max-age=${ttl / 1000}`, "content-type": "application/json" } }));
+        return revision;
+      }),
+    async index(revision) {
+      if (revision === 0) return null;
+      const hit = indexes.get(revision);
+      if (hit) return hit;
+      const text = await kvText(kvKeys.index(revision));
+      return text === null ? null : indexes.set(revision, JSON.parse(text) as ServedIndex);
     },
-    // Immutable keys: let the edge cache them for long.
-    index: (revision) => env.MESH_KV.get<WorkloadIndex>(`index/${revision}`, { type: "json", cacheTtl: 3600 }),
-    document: (kind, revision, workload) =>
-      env.MESH_KV.get(kind === "xds" ? xdsKey(revision, workload) : `${kind}/${revision}/${workload}`, { type: "text", cacheTtl: 3600 }),
-    authoritative: (workload) => store(env).workload(workload),
+    async shard(n, revision) {
+      const key = kvKeys.shard(n, revision);
+      const hit = shards.get(key);
+      if (hit) return hit;
+      const text = await kvText(key);
+      return text === null ? null : shards.set(key, JSON.parse(text) as Record<string, WorkloadEntry>);
+    },
+    parts: fetchParts,
+    async view(hash) {
+      const hit = views.get(hash);
+      if (hit) return hit;
+      const part = await fetchParts([hash]);
+      return part ? views.set(hash, JSON.parse(part(hash)) as ViewIndex) : null;
+    },
+    router: (hash, view, part) => routers.get(hash) ?? routers.set(hash, routerJson(view, part)),
+    authoritative: (workload) => storeStub(env).workload(workload),
   };
 }

@@ -1,14 +1,16 @@
 // The ConfigStore Durable Object: the single writer of the mesh configuration.
 // Every write is one synchronous SQLite transaction: check resourceVersion, validate, persist,
-// log a new mesh revision, compile the whole mesh and record what each workload is served.
-// Concurrent writers are serialised, none loses an update, and a write that does not compile
-// is rolled back whole. After commit the new state is published to KV for the read path.
+// log a new mesh revision. Concurrent writers are serialised and none loses an update.
+// Compiling is apart from writing, as istiod debounces: a burst of writes is compiled once,
+// shortly after it settles (COMPILE_DEBOUNCE_MS, at most COMPILE_MAX_DELAY_MS after the first),
+// or at once when a proxy or operator asks for what is served. A compile records only what
+// changed (control/store/served-state.ts) and publishes that to KV for the read path.
 import { DurableObject } from "cloudflare:workers";
 import { applyPatch, type Operation } from "fast-json-patch";
 import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, status, type KubeStatus } from "../api/status.ts";
 import type { Env } from "../env.ts";
 import { analyze, type Finding } from "../mesh/analyze/index.ts";
-import { compile } from "../mesh/compile/index.ts";
+import { compileServed } from "../mesh/compile/index.ts";
 import { meshConfig } from "../mesh/config.ts";
 import { KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
@@ -17,13 +19,14 @@ import { validateObject } from "../mesh/validate.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
-import { publishedRevision, publishPending } from "./publish.ts";
 import type { ListResult, PatchType, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
 import { sameContent } from "./revision-diff.ts";
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
-import { recordSnapshot, workloadIndex, workloadRow, type WorkloadIndex } from "./workload-state.ts";
+import { ServedState, type WriteCount } from "./served-state.ts";
+import type { ServedWorkload } from "../served/model.ts";
+import { splitMesh } from "../served/split.ts";
 import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS } from "./endpoints.ts";
-import { hasStaleXds, listNacks, recordNack, retranslateXds, type Nack } from "./xds-state.ts";
+import { listNacks, recordNack, type Nack } from "./xds-state.ts";
 import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
@@ -37,6 +40,19 @@ const UNDELETABLE_NAMESPACES = new Set(["default", "kube-system"]);
 /** A deleted namespace's contents go a moment later, so the rest of a `kubectl delete -f` still finds them. */
 const NAMESPACE_CASCADE_DELAY_MS = 5_000;
 const DEFAULT_RETENTION = 1000;
+/** A compile waits for writes to settle this long after the last one... */
+const COMPILE_DEBOUNCE_MS = 100;
+/** ...but never longer than this after the first uncompiled write. */
+const COMPILE_MAX_DELAY_MS = 1_000;
+const DIRTY = "uncompiled_since";
+
+/** What the last compile and publish cost: the scale benchmark reads it. */
+export interface CompileReport {
+  revision: number;
+  compileMs: number;
+  storage: WriteCount;
+  kv: WriteCount;
+}
 
 type Row = { body: string };
 
@@ -55,10 +71,15 @@ class Rollback extends Error {
 
 export class ConfigStore extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private publishing: Promise<void> = Promise.resolve();
+  /** Compiles and publishes, one after another (never two at once). */
+  private serving: Promise<void> = Promise.resolve();
   /** Every stored object, parsed, keyed by objectKey: the compiler's input. Loaded on first use. */
   private objects?: Map<string, KubeObject>;
   private readonly endpoints: EndpointRegistry;
+  private readonly served: ServedState;
+  private lastWriteAt = 0;
+  private lastReport?: CompileReport;
+  private readonly totals = { storage: { rows: 0, bytes: 0 }, kv: { rows: 0, bytes: 0 } };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,16 +87,21 @@ export class ConfigStore extends DurableObject<Env> {
     this.sql.exec(SCHEMA);
     migrate(this.sql);
     this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at));
+    this.served = new ServedState(this.sql, env.MESH_KV);
     ctx.blockConcurrencyWhile(async () => {
-      if (hasStaleXds(this.sql)) await retranslateXds(this.sql, env.MESH_KV, targetPorts(buildRegistry(meshConfig(this.currentObjects().values()))));
+      // A store that served per-workload copies (before shared parts) compiles its state anew.
+      if (this.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workloads'").toArray().length > 0) {
+        this.sql.exec("DROP TABLE workloads");
+        putSetting(this.sql, DIRTY, String(Date.now()));
+      }
       const missing = BUILTIN_NAMESPACES.filter((name) => !this.read(NAMESPACES, "", name));
-      if (missing.length === 0) return;
-      this.transaction((tx) => {
-        const spec = kindFor("", "namespaces");
-        for (const name of missing) this.put(tx, spec, "", stampCreated(spec, { apiVersion: "v1", kind: "Namespace", metadata: { name } }, this.stamp(tx)), "create");
-        return { ok: true, code: 201, object: { apiVersion: "v1", kind: "Namespace", metadata: { name: missing[0] } } };
-      }, false);
-      await this.publish();
+      if (missing.length > 0)
+        this.transaction((tx) => {
+          const spec = kindFor("", "namespaces");
+          for (const name of missing) this.put(tx, spec, "", stampCreated(spec, { apiVersion: "v1", kind: "Namespace", metadata: { name } }, this.stamp(tx)), "create");
+          return { ok: true, code: 201, object: { apiVersion: "v1", kind: "Namespace", metadata: { name: missing[0] } } };
+        }, false);
+      if (this.uncompiledSince() !== undefined) await this.wakeAt(Date.now());
     });
   }
 
@@ -99,13 +125,26 @@ export class ConfigStore extends DurableObject<Env> {
     return currentRevision(this.sql);
   }
 
-  findings(namespace?: string): Finding[] {
+  /** The analysis of the newest config (compiled first if a write is pending). */
+  async findings(namespace?: string): Promise<Finding[]> {
+    await this.flush();
+    return this.storedFindings(namespace);
+  }
+
+  /** The analysis as of the last compile: what object reads show, without waiting for one. */
+  private storedFindings(namespace?: string): Finding[] {
     const all = JSON.parse(getSetting(this.sql, "findings") ?? "[]") as Finding[];
     return namespace ? all.filter((f) => f.namespace === namespace) : all;
   }
 
-  revisions(limit: number, before?: number): RevisionSummary[] {
-    return listRevisions(this.sql, limit, before);
+  /** The revision log, and how far compiling and publishing have got (the newest first). */
+  revisions(limit: number, before?: number): { items: RevisionSummary[]; compiledRevision: number; publishedRevision: number } {
+    return { items: listRevisions(this.sql, limit, before), compiledRevision: this.served.compiledRevision(), publishedRevision: this.served.publishedRevision() };
+  }
+
+  /** The served state's size, and what the last compile and all compiles since start-up wrote. */
+  servedStats(): object {
+    return { revision: currentRevision(this.sql), compiledRevision: this.served.compiledRevision(), publishedRevision: this.served.publishedRevision(), ...this.served.stats(), lastCompile: this.lastReport ?? null, writtenSinceStart: this.totals };
   }
 
   /** The whole config at a retained revision, or a Status when it is not retained. */
@@ -117,33 +156,24 @@ export class ConfigStore extends DurableObject<Env> {
 
   // ---- reads (proxy read path fallbacks, when KV has not caught up) ----
 
-  /** The latest revision whose KV keys are all written. */
-  pointer(): { revision: number } {
-    return { revision: publishedRevision(this.sql) };
+  /** The latest revision whose KV keys are all written (compiling and publishing a pending write first). */
+  async pointer(): Promise<{ revision: number }> {
+    await this.flush();
+    return { revision: this.served.publishedRevision() };
   }
 
-  workloadIndex(): WorkloadIndex {
-    return workloadIndex(this.sql, currentRevision(this.sql));
-  }
-
-  /** A workload's current served documents (always at least as new as any index entry). */
-  workload(key: string): { revision: number; serviceAccount: string; filterConfig: string; snapshot: string; xds: string } | null {
-    const row = workloadRow(this.sql, key);
-    return row ? { revision: row.revision, serviceAccount: row.service_account, filterConfig: row.filter_config, snapshot: row.snapshot, xds: row.xds } : null;
+  /** A workload's current served documents (always at least as new as any published entry). */
+  async workload(key: string): Promise<ServedWorkload | null> {
+    await this.flush();
+    return this.served.served(key);
   }
 
   /** The workloads of a namespace whose labels include all of `labels` (a cluster's endpoints), sorted. */
-  workloadsMatching(namespace: string, labels: Record<string, string>): string[] {
-    const rows = this.sql.exec<{ workload: string; snapshot: string }>(
-      "SELECT workload, snapshot FROM workloads WHERE workload >= ? AND workload < ? ORDER BY workload",
-      `${namespace}/`,
-      `${namespace}0`,
-    );
+  async workloadsMatching(namespace: string, labels: Record<string, string>): Promise<string[]> {
+    await this.flush();
     const out: string[] = [];
-    for (const r of rows) {
-      const own = (JSON.parse(r.snapshot) as { workload: { labels: Record<string, string>; kind: string } }).workload;
-      if (own.kind === "sidecar" && Object.entries(labels).every(([k, v]) => own.labels[k] === v)) out.push(r.workload);
-    }
+    for (const w of this.served.identities(namespace))
+      if (w.kind === "sidecar" && Object.entries(labels).every(([k, v]) => w.labels[k] === v)) out.push(w.key);
     return out;
   }
 
@@ -156,11 +186,11 @@ export class ConfigStore extends DurableObject<Env> {
     registration: { ip: string; ports: Record<string, number>; mtls: boolean },
     caller: { admin: boolean; namespace?: string; serviceAccount?: string },
   ): { ok: true; changed: boolean; heartbeatSeconds: number; ttlSeconds: number; version: number } | KubeStatus {
-    const row = workloadRow(this.sql, workload);
+    const row = this.served.served(workload);
     if (!row) return status(404, "NotFound", `workload ${workload} is not in the mesh`);
     const [namespace, name] = workload.split("/");
-    if (!caller.admin && (caller.namespace !== namespace || caller.serviceAccount !== row.service_account))
-      return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.service_account})`);
+    if (!caller.admin && (caller.namespace !== namespace || caller.serviceAccount !== row.serviceAccount))
+      return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.serviceAccount})`);
     const labels = (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.labels;
     const changed = this.endpoints.register({ namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls });
     return { ok: true, changed, heartbeatSeconds: HEARTBEAT_SECONDS, ttlSeconds: ENDPOINT_TTL_MS / 1000, version: this.endpoints.version() };
@@ -197,13 +227,15 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /** A Gateway (Gateway API or Istio) and the snapshot of the proxy that implements it. */
-  gatewayProxy(namespace: string, name: string): { gateway: KubeObject; proxy: WorkloadSnapshot } | null {
+  async gatewayProxy(namespace: string, name: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot } | null> {
     const gateway = this.read("gateway.networking.k8s.io/gateways", namespace, name) ?? this.read("networking.istio.io/gateways", namespace, name);
     if (!gateway) return null;
+    await this.flush();
     const origin = `${namespace}/${name}`;
-    for (const r of this.sql.exec<{ snapshot: string }>(`SELECT snapshot FROM workloads WHERE snapshot LIKE '%"kind":"gateway"%' ORDER BY workload`)) {
-      const proxy = JSON.parse(r.snapshot) as WorkloadSnapshot;
-      if (proxy.workload.kind === "gateway" && (proxy.listeners ?? []).some((l) => l.origin === origin)) return { gateway, proxy };
+    for (const w of this.served.identities()) {
+      if (w.kind !== "gateway") continue;
+      const proxy = JSON.parse(this.served.served(w.key)!.snapshot) as WorkloadSnapshot;
+      if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return { gateway, proxy };
     }
     return null;
   }
@@ -227,7 +259,7 @@ export class ConfigStore extends DurableObject<Env> {
   async write(req: WriteRequest): Promise<WriteResult> {
     const spec = kindFor(req.group, req.plural);
     const result = this.transaction((tx) => this.apply(spec, req, tx), req.dryRun);
-    if (result.ok && !req.dryRun) await this.publish();
+    if (result.ok && !req.dryRun) await this.scheduleCompile();
     return result;
   }
 
@@ -254,48 +286,85 @@ export class ConfigStore extends DurableObject<Env> {
       return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Revision", metadata: { name: String(tx.revision) } } };
     }, false);
     if (!result.ok) return result.status;
-    await this.publish();
+    await this.scheduleCompile();
     return { revision: Number(result.object.metadata.name) };
   }
 
   /**
-   * Runs `body` as one transaction and one revision. If it changed anything, the mesh is compiled
-   * inside the same transaction; a compile failure or a dry run rolls everything back.
+   * Runs `body` as one transaction and one revision; a dry run rolls everything back. What
+   * proxies are served moves later, when the revision is compiled.
    */
   private transaction(body: (tx: Transaction) => WriteResult, dryRun: boolean): WriteResult {
     const tx: Transaction = { revision: currentRevision(this.sql) + 1, now: new Date(), changes: [] };
-    let next: Map<string, KubeObject> | undefined;
-    let findings: Finding[] = [];
     let result: WriteResult;
     try {
       result = this.ctx.storage.transactionSync(() => {
         const r = body(tx);
         if (!r.ok || tx.changes.length === 0) return r;
-        logRevision(this.sql, tx.revision, tx.now, tx.changes);
-        next = this.applyChanges(tx.changes);
-        const config = meshConfig(next.values());
-        const registry = buildRegistry(config);
-        try {
-          recordSnapshot(this.sql, compile(config, registry, tx.revision), targetPorts(registry));
-          findings = analyze(config, registry);
-        } catch (e) {
-          console.error("compile failed", e instanceof Error ? e.stack : e);
-          throw new Rollback({
-            ok: false,
-            status: status(422, "Invalid", `the configuration does not compile: ${e instanceof Error ? e.message : String(e)}`),
-          });
-        }
-        putSetting(this.sql, "findings", JSON.stringify(findings));
-        pruneHistory(this.sql, Number(this.env.MESH_REVISION_RETENTION ?? DEFAULT_RETENTION));
         if (dryRun) throw new Rollback(r);
+        logRevision(this.sql, tx.revision, tx.now, tx.changes);
+        pruneHistory(this.sql, Number(this.env.MESH_REVISION_RETENTION ?? DEFAULT_RETENTION));
+        if (this.uncompiledSince() === undefined) putSetting(this.sql, DIRTY, String(tx.now.getTime()));
         return r;
       });
     } catch (e) {
       if (e instanceof Rollback) return e.result;
       throw e;
     }
-    if (next && !dryRun) this.objects = next;
+    if (!dryRun) this.commitChanges(tx.changes);
     return result;
+  }
+
+  private uncompiledSince(): number | undefined {
+    const v = getSetting(this.sql, DIRTY);
+    return v === undefined ? undefined : Number(v);
+  }
+
+  /** Debounces the compile after a write (the alarm runs it). */
+  private async scheduleCompile(): Promise<void> {
+    this.lastWriteAt = Date.now();
+    await this.wakeAt(this.compileDueAt()!);
+  }
+
+  private compileDueAt(): number | undefined {
+    const since = this.uncompiledSince();
+    if (since === undefined) return undefined;
+    return Math.min(Math.max(this.lastWriteAt, since) + COMPILE_DEBOUNCE_MS, since + COMPILE_MAX_DELAY_MS);
+  }
+
+  /** Compiles the newest revision if a write is pending, then publishes; one at a time. */
+  private flush(): Promise<void> {
+    this.serving = this.serving.then(async () => {
+      if (this.uncompiledSince() !== undefined) this.compileNow();
+      await this.publish();
+    });
+    return this.serving;
+  }
+
+  /**
+   * Compiles the whole mesh at the current revision and records what changed. Validation made
+   * every stored object compilable; should the compiler still throw, proxies keep the last
+   * compiled revision and the error is logged, retried on the next write.
+   */
+  private compileNow(): void {
+    const revision = currentRevision(this.sql);
+    const started = Date.now();
+    try {
+      const storage = this.ctx.storage.transactionSync(() => {
+        const config = meshConfig(this.currentObjects().values());
+        const registry = buildRegistry(config);
+        const written = this.served.record(splitMesh(compileServed(config, registry, revision), targetPorts(registry)), revision);
+        putSetting(this.sql, "findings", JSON.stringify(analyze(config, registry)));
+        this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
+        return written;
+      });
+      this.lastReport = { revision, compileMs: Date.now() - started, storage, kv: { rows: 0, bytes: 0 } };
+      this.totals.storage.rows += storage.rows;
+      this.totals.storage.bytes += storage.bytes;
+    } catch (e) {
+      console.error(`compiling revision ${revision} failed; proxies keep revision ${this.served.compiledRevision()}`, e instanceof Error ? e.stack : e);
+      this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
+    }
   }
 
   private apply(spec: KindSpec, req: WriteRequest, tx: Transaction): WriteResult {
@@ -417,21 +486,20 @@ export class ConfigStore extends DurableObject<Env> {
     return this.objects;
   }
 
-  /** The objects as they will be after `changes` (a copy: the live map changes only on commit). */
-  private applyChanges(changes: Change[]): Map<string, KubeObject> {
-    const next = new Map(this.currentObjects());
+  /** The live map follows a committed transaction. */
+  private commitChanges(changes: Change[]): void {
+    const objects = this.currentObjects();
     for (const c of changes) {
       const key = objectKey(c.resource, c.namespace, c.name);
-      if (c.body) next.set(key, c.body);
-      else next.delete(key);
+      if (c.body) objects.set(key, c.body);
+      else objects.delete(key);
     }
-    return next;
   }
 
   /** Objects come back with the analyzer's findings about them, as Istio writes status.validationMessages. */
   private withFindings(stored: KubeObject): KubeObject {
     const obj = withGatewayApiStatus(stored, this.currentObjects().values());
-    const mine = this.findings().filter((f) => f.kind === obj.kind && f.name === obj.metadata.name && f.namespace === (obj.metadata.namespace ?? ""));
+    const mine = this.storedFindings().filter((f) => f.kind === obj.kind && f.name === obj.metadata.name && f.namespace === (obj.metadata.namespace ?? ""));
     if (mine.length === 0) return obj;
     const validationMessages = mine.map((f) => ({
       type: { code: f.code },
@@ -443,29 +511,16 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   private scheduleCascade(namespace: string, revision: number): void {
-    this.sql.exec("INSERT INTO pending_cascades (namespace, revision) VALUES (?, ?)", namespace, revision);
-    void this.ctx.storage.setAlarm(Date.now() + NAMESPACE_CASCADE_DELAY_MS);
+    const due = Date.now() + NAMESPACE_CASCADE_DELAY_MS;
+    this.sql.exec("INSERT INTO pending_cascades (namespace, revision, due_at) VALUES (?, ?, ?)", namespace, revision, due);
+    void this.wakeAt(due);
   }
 
-  /**
-   * Publishes unpublished state to KV; on failure retries from the alarm, so KV catches up.
-   * Publishes run one after another, so the `latest` pointer never moves backwards.
-   */
-  private publish(): Promise<void> {
-    this.publishing = this.publishing.then(async () => {
-      try {
-        await publishPending(this.sql, this.env.MESH_KV);
-      } catch (e) {
-        console.error("publishing to KV failed; retrying from the alarm", e instanceof Error ? e.message : e);
-        await this.ctx.storage.setAlarm(Date.now() + 1_000);
-      }
-    });
-    return this.publishing;
-  }
-
-  override async alarm(): Promise<void> {
-    const cascades = this.sql.exec<{ namespace: string; revision: number }>("SELECT namespace, revision FROM pending_cascades").toArray();
-    if (cascades.length > 0)
+  /** Deletes the contents of namespaces deleted at least NAMESPACE_CASCADE_DELAY_MS ago. */
+  private runDueCascades(): void {
+    const now = Date.now();
+    const cascades = this.sql.exec<{ namespace: string; revision: number }>("SELECT namespace, revision FROM pending_cascades WHERE due_at <= ?", now).toArray();
+    if (cascades.length > 0) {
       this.transaction((tx) => {
         for (const { namespace, revision } of cascades) {
           // Only what existed when the namespace was deleted: a re-created namespace keeps its new objects.
@@ -474,11 +529,37 @@ export class ConfigStore extends DurableObject<Env> {
             if (ns === namespace && Number(obj.metadata.resourceVersion) <= revision) this.removeKey(tx, key);
           }
         }
-        this.sql.exec("DELETE FROM pending_cascades");
+        this.sql.exec("DELETE FROM pending_cascades WHERE due_at <= ?", now);
         return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Namespace", metadata: { name: cascades[0].namespace } } };
       }, false);
-    await this.publish();
+      this.lastWriteAt = now;
+    }
+    const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM pending_cascades").one().due;
+    if (next !== null) void this.wakeAt(next);
+  }
+
+  /** Publishes the compiled state to KV; on failure retries from the alarm, so KV catches up. */
+  private async publish(): Promise<void> {
+    try {
+      const kv = await this.served.publish();
+      if (this.lastReport) this.lastReport.kv = { rows: this.lastReport.kv.rows + kv.rows, bytes: this.lastReport.kv.bytes + kv.bytes };
+      this.totals.kv.rows += kv.rows;
+      this.totals.kv.bytes += kv.bytes;
+    } catch (e) {
+      console.error("publishing to KV failed; retrying from the alarm", e instanceof Error ? e.message : e);
+      await this.wakeAt(Date.now() + 1_000);
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    this.runDueCascades();
+    // Writes still arriving: wait for them to settle (up to the maximum delay).
+    const due = this.compileDueAt();
+    if (due !== undefined && due > Date.now()) await this.wakeAt(due);
+    else await this.flush();
     await this.endpoints.sweep();
+    const garbageDue = await this.served.collectGarbage();
+    if (garbageDue !== null) await this.wakeAt(garbageDue);
   }
 }
 

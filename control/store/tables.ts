@@ -1,5 +1,5 @@
-// The ConfigStore's SQLite schema. One row per object; the history of every change; the
-// compiled state of every workload (what proxies are served); small settings.
+// The ConfigStore's SQLite schema. One row per object; the history of every change; what
+// proxies are served, as shared parts (control/store/served-state.ts); small settings.
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS objects (
     resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -11,11 +11,15 @@ export const SCHEMA = `
     op TEXT NOT NULL, body TEXT,
     PRIMARY KEY (revision, resource, namespace, name));
   CREATE INDEX IF NOT EXISTS changes_by_object ON changes (resource, namespace, name, revision);
-  CREATE TABLE IF NOT EXISTS workloads (
-    workload TEXT PRIMARY KEY, revision INTEGER NOT NULL, service_account TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, snapshot TEXT NOT NULL, filter_config TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS parts (hash TEXT PRIMARY KEY, body TEXT NOT NULL, published INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS views (view TEXT PRIMARY KEY, version INTEGER NOT NULL, hash TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS served_workloads (
+    workload TEXT PRIMARY KEY, revision INTEGER NOT NULL, service_account TEXT NOT NULL, kind TEXT NOT NULL,
+    shard INTEGER NOT NULL, parts TEXT NOT NULL);
+  CREATE INDEX IF NOT EXISTS served_workloads_by_shard ON served_workloads (shard);
+  CREATE TABLE IF NOT EXISTS kv_garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL, due_at INTEGER NOT NULL DEFAULT 0);
   CREATE TABLE IF NOT EXISTS endpoints (
     pod_key TEXT PRIMARY KEY, body TEXT NOT NULL, expires_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS xds_nacks (
@@ -25,8 +29,8 @@ export const SCHEMA = `
 
 /** Columns added after a table first shipped (SQLite has no ADD COLUMN IF NOT EXISTS). */
 export function migrate(sql: SqlStorage): void {
-  const columns = sql.exec<{ name: string }>("PRAGMA table_info(workloads)").toArray().map((c) => c.name);
-  if (!columns.includes("xds")) sql.exec("ALTER TABLE workloads ADD COLUMN xds TEXT NOT NULL DEFAULT ''");
+  const columns = sql.exec<{ name: string }>("PRAGMA table_info(pending_cascades)").toArray().map((c) => c.name);
+  if (!columns.includes("due_at")) sql.exec("ALTER TABLE pending_cascades ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0");
 }
 
 export function getSetting(sql: SqlStorage, key: string): string | undefined {

@@ -1,28 +1,4 @@
-// The ConfigStore's Envoy state: workloads' xDS documents re-translated when the translator
-// changed since they were stored, and the NACKs proxies report.
-import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
-import { TRANSLATOR_VERSION, xdsTemplate } from "../xds/template.ts";
-import { xdsKey } from "./publish.ts";
-
-const STALE = `SELECT workload, revision, snapshot FROM workloads WHERE xds NOT LIKE '{"v":${TRANSLATOR_VERSION},%'`;
-
-export function hasStaleXds(sql: SqlStorage): boolean {
-  return sql.exec(`${STALE} LIMIT 1`).toArray().length > 0;
-}
-
-/** Re-translates documents of another translator version (new keys: KV keys stay immutable). */
-export async function retranslateXds(sql: SqlStorage, kv: KVNamespace, targetPorts: Record<string, number | string>): Promise<number> {
-  const rows = sql.exec<{ workload: string; revision: number; snapshot: string }>(STALE).toArray();
-  const puts: Promise<void>[] = [];
-  for (const r of rows) {
-    const xds = xdsTemplate(JSON.parse(r.snapshot) as WorkloadSnapshot, targetPorts);
-    sql.exec("UPDATE workloads SET xds = ? WHERE workload = ?", xds, r.workload);
-    puts.push(kv.put(xdsKey(r.revision, r.workload), xds));
-  }
-  await Promise.all(puts);
-  return rows.length;
-}
-
+// The NACKs proxies report, as the ConfigStore keeps them (a bounded log).
 export interface Nack {
   at: string;
   workload: string;

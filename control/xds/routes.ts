@@ -4,7 +4,8 @@ import { Hono, type Context } from "hono";
 import { badRequest, status } from "../api/status.ts";
 import type { Env } from "../env.ts";
 import type { Caller } from "../proxy/caller.ts";
-import { readWorkloadDocument } from "../proxy/read-path.ts";
+import { readWorkload } from "../proxy/read-path.ts";
+import { workerSources } from "../proxy/sources.ts";
 import { issueWorkloadToken, MAX_TTL_SECONDS } from "../proxy/tokens.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { KubeObject } from "../mesh/kinds/types.ts";
@@ -13,8 +14,8 @@ import { authenticate, bearerOf, controlPlaneOf } from "./auth.ts";
 import { bootstrap, type Prober } from "./bootstrap.ts";
 import { configVersion, discoveryKind, discoveryResponse, heldRevision, parseDiscoveryRequest, versionSuffix, type DiscoveryRequest } from "./discovery.ts";
 import { fnv1a, Lru } from "./memo.ts";
-import { currentEndpoints, storeStub, xdsSources } from "./sources.ts";
-import { DEFAULT_REFRESH_DELAY, fillTemplate, TRANSLATOR_VERSION, type XdsDocument } from "./template.ts";
+import { currentEndpoints, storeStub } from "./sources.ts";
+import { DEFAULT_REFRESH_DELAY, fillTemplate, TRANSLATOR_VERSION, xdsTemplate, type XdsDocument } from "./template.ts";
 import { endpointsFor } from "./translate/endpoints.ts";
 import { gatewayManifest } from "./gateway-manifest.ts";
 import type { DiscoveryKind } from "./translate/types.ts";
@@ -38,13 +39,13 @@ function noAdminToken(c: Context<XdsEnv>) {
   return fail(c, 503, "ServiceUnavailable", "the control plane has no admin token configured; refusing to serve");
 }
 
-/** The workload's xDS document as this location sees it (parsed once per revision and isolate). */
+/** The workload's xDS document as this location sees it (translated once per version and isolate). */
 async function xdsDocument(env: Env, key: string, caller: Caller, held: number | undefined) {
-  const result = await readWorkloadDocument(xdsSources(env), key, "xds", caller, held === undefined ? undefined : String(held));
+  const result = await readWorkload(workerSources(env), key, caller, held === undefined ? undefined : String(held));
   if (result.status !== 200) return result;
-  const revision = Number(result.etag.replaceAll('"', ""));
+  const revision = result.version;
   const memoKey = `${revision}/${key}`;
-  const doc = docs.get(memoKey) ?? docs.set(memoKey, JSON.parse(result.body) as XdsDocument);
+  const doc = docs.get(memoKey) ?? docs.set(memoKey, xdsTemplate(JSON.parse(result.served.snapshot()) as WorkloadSnapshot, result.served.targetPorts));
   return { status: 200 as const, revision, doc };
 }
 
@@ -150,10 +151,10 @@ xdsApi.get("/mesh/v1/bootstrap/:namespace/:workload", async (c) => {
   if (typeof probers === "string") return fail(c, 400, "BadRequest", probers);
   if (!caller.admin && (caller.namespace !== namespace || (asked !== undefined && asked !== caller.serviceAccount)))
     return fail(c, 403, "Forbidden", `this token (${caller.namespace}/${caller.serviceAccount}) may not fetch a bootstrap for ${namespace}/${asked ?? workload}`);
-  const snapshot = await readWorkloadDocument(xdsSources(c.env), `${namespace}/${workload}`, "snapshot", caller, undefined);
+  const snapshot = await readWorkload(workerSources(c.env), `${namespace}/${workload}`, caller, undefined);
   if (snapshot.status === 403) return fail(c, 403, "Forbidden", snapshot.message);
   // A workload the mesh does not know yet still gets a proxy; its config arrives once it is applied.
-  const w = snapshot.status === 200 ? (JSON.parse(snapshot.body) as WorkloadSnapshot).workload : undefined;
+  const w = snapshot.status === 200 ? (JSON.parse(snapshot.served.snapshot()) as WorkloadSnapshot).workload : undefined;
   const serviceAccount = w?.serviceAccount ?? (caller.admin ? asked : caller.serviceAccount);
   if (!serviceAccount) return fail(c, 400, "BadRequest", "serviceAccount is required for a workload the mesh does not know");
   const ttl = Math.min(Number(c.env.MESH_PROXY_TOKEN_TTL_SECONDS ?? MAX_TTL_SECONDS) || MAX_TTL_SECONDS, MAX_TTL_SECONDS);

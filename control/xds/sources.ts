@@ -1,44 +1,18 @@
-// Where xDS reads from on Workers: the proxy read path's sources (pointer through the Cache API,
-// immutable KV documents, the Durable Object on a miss), with the immutable parts and the
-// pointer also kept in the isolate; and the endpoint registry's published versions, the same way.
+// Where EDS reads from on Workers: the endpoint registry's published version (through the Cache
+// API and the isolate, like the config pointer), its immutable KV document, the Durable Object
+// on a miss.
 import type { Env } from "../env.ts";
-import type { ReadPathSources } from "../proxy/read-path.ts";
-import { workerSources } from "../proxy/sources.ts";
-import type { ConfigStore } from "../store/config-store.ts";
-import type { WorkloadIndex } from "../store/workload-state.ts";
+import { pointerTtlMs, storeStub } from "../proxy/sources.ts";
 import { Expiring, Lru } from "./memo.ts";
 import type { RegisteredEndpoint } from "./translate/endpoints.ts";
 
-const DEFAULT_POINTER_TTL_SECONDS = 5;
+export { storeStub };
+
 const ENDPOINTS_POINTER_URL = "https://edge-mesh.internal/endpoints-pointer";
 
-export function storeStub(env: Env): DurableObjectStub<ConfigStore> {
-  return env.CONFIG_STORE.get(env.CONFIG_STORE.idFromName("mesh"));
-}
-
-const pointerTtlMs = (env: Env) => Number(env.MESH_POINTER_TTL_SECONDS ?? DEFAULT_POINTER_TTL_SECONDS) * 1000;
-
-// Per isolate. The pointer memo lives as long as the Cache API entry would.
-let configPointer: Expiring<number> | undefined;
-const indexes = new Lru<number, WorkloadIndex>(4);
+// Per isolate.
 let endpointsPointer: Expiring<number> | undefined;
 const endpointLists = new Lru<number, RegisteredEndpoint[]>(2);
-
-export function xdsSources(env: Env): ReadPathSources {
-  const base = workerSources(env);
-  configPointer ??= new Expiring(pointerTtlMs(env));
-  return {
-    pointer: () => configPointer!.get(() => base.pointer()),
-    async index(revision) {
-      const hit = indexes.get(revision);
-      if (hit) return hit;
-      const index = await base.index(revision);
-      return index ? indexes.set(revision, index) : null;
-    },
-    document: base.document,
-    authoritative: base.authoritative,
-  };
-}
 
 /** The registered endpoints as of the newest published version (this location's view). */
 export async function currentEndpoints(env: Env): Promise<{ version: number; endpoints: RegisteredEndpoint[] }> {

@@ -1,13 +1,14 @@
-// Compile on write, fill on read. The ConfigStore translates each changed workload once, with
-// placeholders for what is not config (the control plane's address as the proxy reaches it, the
-// proxy's own token, the wasm digests of the running Worker), and publishes the result as an
-// immutable document; serving a poll is a lookup plus a string substitution.
+// Translate once per served version, fill on read. A workload's Envoy resources are translated
+// from its served snapshot the first time a location serves that version, with placeholders for
+// what is not config (the control plane's address as the proxy reaches it, the proxy's own token,
+// the wasm digests of the running Worker), and kept in the isolate; serving a poll is a lookup
+// plus a string substitution.
 import type { MeshService, Registry } from "../mesh/registry/types.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import { translate, type EdsSelector, type Json, type XdsSettings } from "./translate/index.ts";
 
-/** Bumped whenever the translation's output changes for the same snapshot: stored documents of
- *  another version are re-translated at start-up and published under new keys. */
+/** Bumped whenever the translation's output changes for the same snapshot: part of the version
+ *  Envoy is told, so proxies take the new translation. */
 export const TRANSLATOR_VERSION = 1;
 
 const P = {
@@ -36,18 +37,17 @@ function templateSettings(targetPorts: Record<string, number | string>): XdsSett
   };
 }
 
-/** What the store keeps per workload: the resources of each type, and EDS selectors. */
+/** A workload's resources of each type, and EDS selectors. */
 export interface XdsDocument {
-  v: number;
   listeners: Json[];
   routes: Json[];
   clusters: Json[];
   eds: Record<string, EdsSelector>;
 }
 
-export function xdsTemplate(w: WorkloadSnapshot, targetPorts: Record<string, number | string>): string {
+export function xdsTemplate(w: WorkloadSnapshot, targetPorts: Record<string, number | string>): XdsDocument {
   const { listeners, routes, clusters, eds } = translate(w, templateSettings(targetPorts));
-  return JSON.stringify({ v: TRANSLATOR_VERSION, listeners, routes, clusters, eds } satisfies XdsDocument);
+  return { listeners, routes, clusters, eds };
 }
 
 /** Every service port's target port, `<host>|<port>` → number or container port name. */
@@ -55,11 +55,6 @@ export function targetPorts(registry: Pick<Registry, "services">): Record<string
   const out: Record<string, number | string> = {};
   for (const s of registry.services as MeshService[]) for (const p of s.ports) if (p.targetPort !== p.port) out[`${s.hostname}|${p.port}`] = p.targetPort;
   return out;
-}
-
-/** The part of `targetPorts` a workload's clusters use (so its fingerprint moves when they change). */
-export function relevantTargetPorts(w: WorkloadSnapshot, all: Record<string, number | string>): (number | string | null)[] {
-  return w.clusters.map((c) => all[`${c.host}|${c.port}`] ?? null);
 }
 
 export interface FillValues {

@@ -25,6 +25,8 @@ export interface CompileIndex {
   defaultPort(host: string, listenerPort: number): number;
   /** The services a sidecar can reach: the same array for every sidecar with the same view. */
   visibleServices(workload: Workload): MeshService[];
+  /** What decides `visibleServices`: the namespace, and the Sidecar resource scoping the proxy if any. */
+  visibilityScope(workload: Workload): string;
   /** Label keys some VirtualService matches with `sourceLabels`: the only labels that make two proxies' routes differ. */
   sourceLabelKeys: string[];
   /** Does the VirtualService match on `sourceNamespace` (so its routes differ by client namespace)? */
@@ -102,6 +104,11 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
     );
   }
 
+  function visibilityScope(workload: Workload): string {
+    const sidecar = sidecarFor(workload);
+    return sidecar ? `${workload.namespace}|${sidecar.metadata.namespace}/${sidecar.metadata.name}` : workload.namespace;
+  }
+
   /** Sidecar egress hosts are `<namespace>/<dns name>`; `.` is the Sidecar's namespace, `*` any. */
   function egressAllows(sidecar: KubeObject, service: MeshService): boolean {
     const own = sidecar.metadata.namespace;
@@ -134,10 +141,12 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
       return listenerPort;
     },
     visibleServices(workload) {
-      const sidecar = sidecarFor(workload);
-      const key = sidecar ? `${workload.namespace}|${sidecar.metadata.namespace}/${sidecar.metadata.name}` : workload.namespace;
-      return getOrInsert(visibleCache, key, () => registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s))));
+      return getOrInsert(visibleCache, visibilityScope(workload), () => {
+        const sidecar = sidecarFor(workload);
+        return registry.services.filter((s) => visibleFrom(s, workload.namespace) && (!sidecar || egressAllows(sidecar, s)));
+      });
     },
+    visibilityScope,
     viewDependence(service) {
       if ((vsByHost.get(service.hostname) ?? NONE).some(differsByClient) || vsWildcards.some(differsByClient)) return "all";
       let namespaces: Set<string> | undefined;

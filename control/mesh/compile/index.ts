@@ -50,7 +50,22 @@ function outboundFor(workload: Workload, index: CompileIndex, cache: Map<MeshSer
   return getOrInsert(byLabels, labelKey, () => compileOutbound(workload, services, index, memo));
 }
 
+/**
+ * A snapshot, and for each workload the name of its outbound view: proxies with the same view
+ * (same namespace, Sidecar scope and source labels; or one gateway) get the same routes and
+ * clusters. The name says what decides the view, not what it holds, so it stays put while the
+ * view's content changes: the store shares one copy per view and publishes a change once.
+ */
+export interface ServedCompile {
+  snapshot: Snapshot;
+  views: Record<string, string>;
+}
+
 export function compile(config: MeshConfig, registry: Registry, revision: number): Snapshot {
+  return compileServed(config, registry, revision).snapshot;
+}
+
+export function compileServed(config: MeshConfig, registry: Registry, revision: number): ServedCompile {
   const index = buildIndex(config, registry);
   const namespaceLabels = namespaceLabelsOf(config);
   const outboundCache = new Map<MeshService[], Map<string, OutboundConfig>>();
@@ -58,17 +73,21 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
   const inboundPolicies = new WorkloadPolicies(config, registry);
   const inboundByService = new Map<MeshService, InboundPort[]>();
   const workloads: Record<string, WorkloadSnapshot> = {};
+  const views: Record<string, string> = {};
   for (const w of registry.workloads) {
+    const key = workloadKey(w);
     const gateway = isGatewayProxy(w, config);
     const authz = inboundPolicies.of(w);
     const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
     if (gateway) {
       const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);
-      workloads[workloadKey(w)] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
+      workloads[key] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
+      views[key] = `gateway|${key}`;
     } else {
       const outbound = outboundFor(w, index, outboundCache, memo);
-      workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, index, inboundByService) };
+      workloads[key] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, index, inboundByService) };
+      views[key] = `sidecar|${index.visibilityScope(w)}|${sourceLabelKey(w, index)}`;
     }
   }
-  return { revision, workloads };
+  return { snapshot: { revision, workloads }, views };
 }

@@ -1,0 +1,73 @@
+// Compiled snapshots → shared parts (the inverse of assemble.ts). Parts are hashed once per
+// object: the compiler shares virtual hosts and cluster lists among views and workloads, so a
+// compile costs one serialisation per distinct part, however many proxies use it.
+import type { ServedCompile } from "../mesh/compile/index.ts";
+import type { ClusterSpec, WorkloadSnapshot } from "../mesh/snapshot.ts";
+import { hashString, JsonMemo } from "./json-memo.ts";
+import type { ViewIndex, WorkloadParts } from "./model.ts";
+
+export interface SplitView {
+  index: ViewIndex;
+  /** The index's own part hash. */
+  hash: string;
+}
+
+export interface SplitMesh {
+  views: Map<string, SplitView>;
+  workloads: Map<string, { serviceAccount: string; kind: "sidecar" | "gateway"; parts: WorkloadParts }>;
+  /** Every part the views and workloads reference (view indexes included), by hash. */
+  parts: Map<string, string>;
+}
+
+export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, number | string>): SplitMesh {
+  const memo = new JsonMemo();
+  const parts = new Map<string, string>();
+  const part = (value: unknown): string => {
+    const hash = memo.hash(value);
+    if (!parts.has(hash)) parts.set(hash, memo.stringify(value));
+    return hash;
+  };
+  const views = new Map<string, SplitView>();
+  const workloads: SplitMesh["workloads"] = new Map();
+  for (const [key, w] of Object.entries(compiled.snapshot.workloads)) {
+    const viewName = compiled.views[key];
+    if (!views.has(viewName)) {
+      const index: ViewIndex = {
+        router: w.router.ports.map(({ port, virtualHosts }) => [port, virtualHosts.map(part)]),
+        clusters: clusterGroups(w.clusters).map((group) => {
+          const text = `[${group.map((c) => memo.stringify(c)).join(",")}]`;
+          const hash = hashString(text);
+          if (!parts.has(hash)) parts.set(hash, text);
+          return hash;
+        }),
+        targetPorts: relevantTargetPorts(w, targetPorts),
+      };
+      views.set(viewName, { index, hash: part(index) });
+    }
+    const own: WorkloadParts = { view: viewName, identity: part(w.workload), authz: part(w.authz), inbound: part(w.inbound) };
+    if (w.listeners) own.listeners = part(w.listeners);
+    workloads.set(key, { serviceAccount: w.workload.serviceAccount, kind: w.workload.kind, parts: own });
+  }
+  return { views, workloads, parts };
+}
+
+/** Consecutive clusters of one service host: the unit a change to one service rewrites. */
+function clusterGroups(clusters: ClusterSpec[]): ClusterSpec[][] {
+  const groups: ClusterSpec[][] = [];
+  for (const c of clusters) {
+    const last = groups[groups.length - 1];
+    if (last && last[0].host === c.host) last.push(c);
+    else groups.push([c]);
+  }
+  return groups;
+}
+
+/** The target ports a workload's clusters use (the Envoy translation's input). */
+function relevantTargetPorts(w: WorkloadSnapshot, all: Record<string, number | string>): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const c of w.clusters) {
+    const key = `${c.host}|${c.port}`;
+    if (key in all) out[key] = all[key];
+  }
+  return out;
+}
