@@ -107,7 +107,8 @@ export class EndpointRegistry {
       }
     }
     if (expired) putSetting(this.sql, VERSION, String(this.version() + 1));
-    if (this.version() > this.published()) await this.publish();
+    // A debounced publish still pending covers this; the sweep retries one that failed.
+    if (this.version() > this.published() && !this.pending) await this.publish();
     if (entries.size) await this.wakeAt(now + SWEEP_MS);
   }
 
