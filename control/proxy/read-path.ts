@@ -3,7 +3,7 @@
 // compile, and never moves a client backwards: a client that already holds a newer version
 // than this location has seen gets a 304.
 import { filterConfigJson, partsNeeded, snapshotJson, type PartText } from "../served/assemble.ts";
-import { servedVersion, shardOf, type ServedIndex, type ServedWorkload, type ViewIndex, type WorkloadEntry } from "../served/model.ts";
+import { servedVersion, shardOf, type ServedIndex, type ServedWorkload, type ViewParts, type WorkloadEntry } from "../served/model.ts";
 import { mayRead, type Caller } from "./caller.ts";
 
 export type DocumentKind = "filter-config" | "snapshot";
@@ -18,10 +18,10 @@ export interface ReadPathSources {
   shard(n: number, revision: number): Promise<Record<string, WorkloadEntry> | null>;
   /** Immutable parts by hash; null when any is not replicated here yet. */
   parts(hashes: string[]): Promise<PartText | null>;
-  /** A view's index, parsed (a part too). */
-  view(hash: string): Promise<ViewIndex | null>;
+  /** A view, its index and chunks read (parts too); null when not replicated here yet. */
+  view(hash: string): Promise<ViewParts | null>;
   /** The router table of a view, assembled once per view and location. */
-  router(hash: string, view: ViewIndex, part: PartText): string;
+  router(hash: string, view: ViewParts, part: PartText): string;
   /** The Durable Object's current state for a workload (the fallback on any miss). */
   authoritative(workload: string): Promise<ServedWorkload | null>;
 }

@@ -4,8 +4,8 @@
 // and parsed once), and the Durable Object itself on a miss.
 import type { Env } from "../env.ts";
 import type { PartText } from "../served/assemble.ts";
-import { routerJson } from "../served/assemble.ts";
-import { kvKeys, type ServedIndex, type ViewIndex, type WorkloadEntry } from "../served/model.ts";
+import { resolveView, routerJson, viewChunks } from "../served/assemble.ts";
+import { kvKeys, type ServedIndex, type ViewIndex, type ViewParts, type WorkloadEntry } from "../served/model.ts";
 import type { ConfigStore } from "../store/config-store.ts";
 import { Expiring, Lru } from "../xds/memo.ts";
 import type { ReadPathSources } from "./read-path.ts";
@@ -28,7 +28,7 @@ let pointer: Expiring<number> | undefined;
 const indexes = new Lru<number, ServedIndex>(4);
 const shards = new Lru<string, Record<string, WorkloadEntry>>(256);
 const parts = new Lru<string, string>(50_000);
-const views = new Lru<string, ViewIndex>(256);
+const views = new Lru<string, ViewParts>(256);
 const routers = new Lru<string, string>(64);
 
 export function workerSources(env: Env): ReadPathSources {
@@ -83,8 +83,11 @@ export function workerSources(env: Env): ReadPathSources {
     async view(hash) {
       const hit = views.get(hash);
       if (hit) return hit;
-      const part = await fetchParts([hash]);
-      return part ? views.set(hash, JSON.parse(part(hash)) as ViewIndex) : null;
+      const top = await fetchParts([hash]);
+      if (!top) return null;
+      const index = JSON.parse(top(hash)) as ViewIndex;
+      const chunks = await fetchParts(viewChunks(index));
+      return chunks ? views.set(hash, resolveView(index, chunks)) : null;
     },
     router: (hash, view, part) => routers.get(hash) ?? routers.set(hash, routerJson(view, part)),
     authoritative: (workload) => storeStub(env).workload(workload),

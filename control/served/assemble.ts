@@ -1,22 +1,33 @@
 // A workload's documents from its parts, by string concatenation: no parsing, and the text is
 // what JSON.stringify of the compiled snapshot gives (test/served pins that on every golden case).
-import type { ViewIndex, WorkloadParts } from "./model.ts";
+import type { ViewIndex, ViewParts, WorkloadParts } from "./model.ts";
 
 export type PartText = (hash: string) => string;
 
-/** Every part hash a workload's documents need. */
-export function partsNeeded(view: ViewIndex, own: WorkloadParts): string[] {
+/** The chunk parts a stored view is cut into. */
+export function viewChunks(index: ViewIndex): string[] {
+  return [...index.router.flatMap(([, chunks]) => chunks), ...index.clusters];
+}
+
+/** A stored view with its chunks read: the hash lists in full. */
+export function resolveView(index: ViewIndex, part: PartText): ViewParts {
+  const hashes = (chunks: string[]) => chunks.flatMap((c) => JSON.parse(part(c)) as string[]);
+  return { router: index.router.map(([port, chunks]) => [port, hashes(chunks)]), clusters: hashes(index.clusters), targetPorts: index.targetPorts };
+}
+
+/** Every part hash a workload's documents need (its view resolved). */
+export function partsNeeded(view: ViewParts, own: WorkloadParts): string[] {
   const out = [own.identity, own.authz, own.inbound, ...view.clusters];
   if (own.listeners) out.push(own.listeners);
   for (const [, hosts] of view.router) out.push(...hosts);
   return out;
 }
 
-export function routerJson(view: ViewIndex, part: PartText): string {
+export function routerJson(view: ViewParts, part: PartText): string {
   return `{"ports":[${view.router.map(([port, hosts]) => `{"port":${port},"virtualHosts":[${hosts.map(part).join(",")}]}`).join(",")}]}`;
 }
 
-export function clustersJson(view: ViewIndex, part: PartText): string {
+export function clustersJson(view: ViewParts, part: PartText): string {
   const groups: string[] = [];
   for (const h of view.clusters) {
     const text = part(h);
@@ -26,12 +37,12 @@ export function clustersJson(view: ViewIndex, part: PartText): string {
 }
 
 /** What both filters fetch (FilterConfig). */
-export function filterConfigJson(workload: string, version: number, view: ViewIndex, own: WorkloadParts, part: PartText, router = routerJson(view, part)): string {
+export function filterConfigJson(workload: string, version: number, view: ViewParts, own: WorkloadParts, part: PartText, router = routerJson(view, part)): string {
   return `{"version":${version},"workload":${JSON.stringify(workload)},"router":${router},"authz":${part(own.authz)}}`;
 }
 
 /** The whole WorkloadSnapshot. */
-export function snapshotJson(view: ViewIndex, own: WorkloadParts, part: PartText, router = routerJson(view, part)): string {
+export function snapshotJson(view: ViewParts, own: WorkloadParts, part: PartText, router = routerJson(view, part)): string {
   const listeners = own.listeners ? `,"listeners":${part(own.listeners)}` : "";
   return `{"workload":${part(own.identity)},"router":${router},"authz":${part(own.authz)},"clusters":${clustersJson(view, part)},"inbound":${part(own.inbound)}${listeners}}`;
 }

@@ -11,13 +11,26 @@
 //   index     per published revision: every view's version and index part, and which version
 //             of each workload shard is current; O(views + shards), not O(workloads)
 
-/** A view's index: the hashes of the parts its router table and clusters are made of. */
-export interface ViewIndex {
-  /** Per destination port, in order: the port and its virtual hosts' part hashes. */
+/**
+ * A view: the hashes of the parts its router table and clusters are made of, in order.
+ *   router    per destination port: the port and its virtual hosts' part hashes
+ *   clusters  cluster parts, each a JSON array of ClusterSpec (one service host's clusters)
+ */
+export interface ViewParts {
   router: [number, string[]][];
-  /** Cluster parts (each a JSON array of ClusterSpec: one service host's clusters), in order. */
   clusters: string[];
   /** The target ports of the view's clusters (`<host>|<port>`), for the Envoy translation. */
+  targetPorts: Record<string, number | string>;
+}
+
+/**
+ * A view as stored: its hash lists cut into chunks (each a part holding a JSON array of hashes),
+ * at content-defined boundaries, so a change to one service rewrites one chunk of its view
+ * and an index of chunk hashes, not a list as long as the mesh.
+ */
+export interface ViewIndex {
+  router: [number, string[]][];
+  clusters: string[];
   targetPorts: Record<string, number | string>;
 }
 

@@ -4,13 +4,18 @@
 import type { ServedCompile } from "../mesh/compile/index.ts";
 import type { ClusterSpec, WorkloadSnapshot } from "../mesh/snapshot.ts";
 import { hashString, JsonMemo } from "./json-memo.ts";
-import type { ViewIndex, WorkloadParts } from "./model.ts";
+import type { ViewIndex, ViewParts, WorkloadParts } from "./model.ts";
 
 export interface SplitView {
   index: ViewIndex;
   /** The index's own part hash. */
   hash: string;
+  /** The index with its chunks read. */
+  parts: ViewParts;
 }
+
+/** A chunk ends after a hash whose value hits this divisor: chunks of ~32 hashes on average. */
+const CHUNK_DIVISOR = 32;
 
 export interface SplitMesh {
   views: Map<string, SplitView>;
@@ -32,7 +37,7 @@ export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, n
   for (const [key, w] of Object.entries(compiled.snapshot.workloads)) {
     const viewName = compiled.views[key];
     if (!views.has(viewName)) {
-      const index: ViewIndex = {
+      const resolved: ViewParts = {
         router: w.router.ports.map(({ port, virtualHosts }) => [port, virtualHosts.map(part)]),
         clusters: clusterGroups(w.clusters).map((group) => {
           const text = `[${group.map((c) => memo.stringify(c)).join(",")}]`;
@@ -42,13 +47,37 @@ export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, n
         }),
         targetPorts: relevantTargetPorts(w, targetPorts),
       };
-      views.set(viewName, { index, hash: part(index) });
+      const chunked = (hashes: string[]) => chunks(hashes).map((c) => part(c));
+      const index: ViewIndex = {
+        router: resolved.router.map(([port, hosts]) => [port, chunked(hosts)]),
+        clusters: chunked(resolved.clusters),
+        targetPorts: resolved.targetPorts,
+      };
+      views.set(viewName, { index, hash: part(index), parts: resolved });
     }
     const own: WorkloadParts = { view: viewName, identity: part(w.workload), authz: part(w.authz), inbound: part(w.inbound) };
     if (w.listeners) own.listeners = part(w.listeners);
     workloads.set(key, { serviceAccount: w.workload.serviceAccount, kind: w.workload.kind, parts: own });
   }
   return { views, workloads, parts };
+}
+
+/**
+ * Content-defined chunks: a boundary follows each hash whose own value says so, so inserting or
+ * changing one service moves the boundaries around it only, and the other chunks keep their hash.
+ */
+function chunks(hashes: string[]): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  for (const h of hashes) {
+    current.push(h);
+    if (Number.parseInt(h.slice(-4), 36) % CHUNK_DIVISOR === 0) {
+      out.push(current);
+      current = [];
+    }
+  }
+  if (current.length) out.push(current);
+  return out;
 }
 
 /** Consecutive clusters of one service host: the unit a change to one service rewrites. */

@@ -15,6 +15,7 @@ import { meshConfig } from "../mesh/config.ts";
 import { KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import { buildRegistry } from "../mesh/registry/index.ts";
+import { push } from "../mesh/maps.ts";
 import { validateObject } from "../mesh/validate.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
@@ -78,6 +79,9 @@ export class ConfigStore extends DurableObject<Env> {
   private readonly endpoints: EndpointRegistry;
   private readonly served: ServedState;
   private lastWriteAt = 0;
+  /** The stored findings, parsed, and by object (object reads attach them). */
+  private findingsMemo?: Finding[];
+  private findingsByObject?: Map<string, Finding[]>;
   private lastReport?: CompileReport;
   private readonly totals = { storage: { rows: 0, bytes: 0 }, kv: { rows: 0, bytes: 0 } };
 
@@ -133,8 +137,8 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** The analysis as of the last compile: what object reads show, without waiting for one. */
   private storedFindings(namespace?: string): Finding[] {
-    const all = JSON.parse(getSetting(this.sql, "findings") ?? "[]") as Finding[];
-    return namespace ? all.filter((f) => f.namespace === namespace) : all;
+    this.findingsMemo ??= JSON.parse(getSetting(this.sql, "findings") ?? "[]") as Finding[];
+    return namespace ? this.findingsMemo.filter((f) => f.namespace === namespace) : this.findingsMemo;
   }
 
   /** The revision log, and how far compiling and publishing have got (the newest first). */
@@ -354,7 +358,9 @@ export class ConfigStore extends DurableObject<Env> {
         const config = meshConfig(this.currentObjects().values());
         const registry = buildRegistry(config);
         const written = this.served.record(splitMesh(compileServed(config, registry, revision), targetPorts(registry)), revision);
-        putSetting(this.sql, "findings", JSON.stringify(analyze(config, registry)));
+        this.findingsMemo = analyze(config, registry);
+        this.findingsByObject = undefined;
+        putSetting(this.sql, "findings", JSON.stringify(this.findingsMemo));
         this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
         return written;
       });
@@ -362,6 +368,7 @@ export class ConfigStore extends DurableObject<Env> {
       this.totals.storage.rows += storage.rows;
       this.totals.storage.bytes += storage.bytes;
     } catch (e) {
+      this.findingsMemo = this.findingsByObject = undefined;
       console.error(`compiling revision ${revision} failed; proxies keep revision ${this.served.compiledRevision()}`, e instanceof Error ? e.stack : e);
       this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
     }
@@ -499,8 +506,12 @@ export class ConfigStore extends DurableObject<Env> {
   /** Objects come back with the analyzer's findings about them, as Istio writes status.validationMessages. */
   private withFindings(stored: KubeObject): KubeObject {
     const obj = withGatewayApiStatus(stored, this.currentObjects().values());
-    const mine = this.storedFindings().filter((f) => f.kind === obj.kind && f.name === obj.metadata.name && f.namespace === (obj.metadata.namespace ?? ""));
-    if (mine.length === 0) return obj;
+    if (!this.findingsByObject) {
+      this.findingsByObject = new Map();
+      for (const f of this.storedFindings()) push(this.findingsByObject, `${f.kind}|${f.namespace}|${f.name}`, f);
+    }
+    const mine = this.findingsByObject.get(`${obj.kind}|${obj.metadata.namespace ?? ""}|${obj.metadata.name}`);
+    if (!mine) return obj;
     const validationMessages = mine.map((f) => ({
       type: { code: f.code },
       level: f.level.toUpperCase(),

@@ -86,19 +86,24 @@ export function configAt(sql: SqlStorage, revision: number): Map<string, KubeObj
 
 /**
  * Keeps the newest `keep` revisions. Older changes go, except each object's last change at or
- * before the horizon, which is the baseline every retained revision replays from.
+ * before the horizon, which is the baseline every retained revision replays from. Only the
+ * revisions that age out now are looked at (the older ones were pruned before), so a write
+ * costs what it changed, not what the history holds.
  */
 export function pruneHistory(sql: SqlStorage, keep: number): void {
   const horizon = currentRevision(sql) - keep + 1;
-  if (horizon <= oldestRevision(sql)) return;
+  const oldest = oldestRevision(sql);
+  if (horizon <= oldest) return;
   sql.exec(
-    `DELETE FROM changes WHERE revision < ? AND EXISTS (
-       SELECT 1 FROM changes newer WHERE newer.resource = changes.resource AND newer.namespace = changes.namespace
-         AND newer.name = changes.name AND newer.revision > changes.revision AND newer.revision <= ?)`,
-    horizon,
+    `DELETE FROM changes WHERE rowid IN (
+       SELECT c.rowid FROM changes c JOIN (
+         SELECT resource, namespace, name, MAX(revision) AS last FROM changes WHERE revision >= ? AND revision <= ?
+         GROUP BY resource, namespace, name) aged
+       ON c.resource = aged.resource AND c.namespace = aged.namespace AND c.name = aged.name AND c.revision < aged.last)`,
+    oldest,
     horizon,
   );
   // A baseline that says "deleted" replays to nothing: drop it too.
-  sql.exec("DELETE FROM changes WHERE revision < ? AND body IS NULL", horizon);
+  sql.exec("DELETE FROM changes WHERE revision >= ? AND revision < ? AND body IS NULL", oldest, horizon);
   sql.exec("DELETE FROM revisions WHERE revision < ?", horizon);
 }

@@ -4,8 +4,8 @@
 // view changed. Publishing writes the new parts, the changed workload shards and one small index.
 // Superseded KV keys are deleted after a grace period long enough for every reader that could
 // still hold an older pointer (pointer TTL + KV cache), so storage stays O(services + workloads).
-import { filterConfigJson, routerJson, snapshotJson } from "../served/assemble.ts";
-import { kvKeys, servedVersion, shardOf, SHARDS, type ServedIndex, type ServedWorkload, type ViewIndex, type WorkloadEntry, type WorkloadParts } from "../served/model.ts";
+import { filterConfigJson, resolveView, routerJson, snapshotJson } from "../served/assemble.ts";
+import { kvKeys, servedVersion, shardOf, SHARDS, type ServedIndex, type ServedWorkload, type ViewIndex, type ViewParts, type WorkloadEntry, type WorkloadParts } from "../served/model.ts";
 import type { SplitMesh } from "../served/split.ts";
 import { getSetting, putSetting } from "./tables.ts";
 
@@ -19,7 +19,7 @@ const PENDING_SHARDS = "pending_shards";
 interface View {
   version: number;
   hash: string;
-  index: ViewIndex;
+  parts: ViewParts;
 }
 
 interface Workload {
@@ -63,7 +63,7 @@ export class ServedState {
       for (const r of this.sql.exec<{ hash: string; body: string }>("SELECT hash, body FROM parts")) parts.set(r.hash, r.body);
       const views = new Map<string, View>();
       for (const r of this.sql.exec<{ view: string; version: number; hash: string }>("SELECT view, version, hash FROM views"))
-        views.set(r.view, { version: r.version, hash: r.hash, index: JSON.parse(parts.get(r.hash)!) as ViewIndex });
+        views.set(r.view, { version: r.version, hash: r.hash, parts: resolveView(JSON.parse(parts.get(r.hash)!) as ViewIndex, (h) => parts.get(h)!) });
       const workloads = new Map<string, Workload>();
       for (const r of this.sql.exec<{ workload: string; revision: number; service_account: string; kind: string; parts: string }>(
         "SELECT workload, revision, service_account, kind, parts FROM served_workloads",
@@ -103,7 +103,7 @@ export class ServedState {
       const now = m.views.get(name);
       if (now?.hash === v.hash) continue;
       write("INSERT INTO views (view, version, hash) VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET version = excluded.version, hash = excluded.hash", name, revision, v.hash);
-      m.views.set(name, { version: revision, hash: v.hash, index: v.index });
+      m.views.set(name, { version: revision, hash: v.hash, parts: v.parts });
     }
     for (const name of m.views.keys())
       if (!split.views.has(name)) {
@@ -225,13 +225,13 @@ export class ServedState {
     const { w, view } = found;
     const part = (h: string) => this.memory!.parts.get(h)!;
     const version = servedVersion([w.revision, w.serviceAccount, w.parts], [view.version, view.hash]);
-    const router = routerJson(view.index, part);
+    const router = routerJson(view.parts, part);
     return {
       revision: version,
       serviceAccount: w.serviceAccount,
-      filterConfig: filterConfigJson(key, version, view.index, w.parts, part, router),
-      snapshot: snapshotJson(view.index, w.parts, part, router),
-      targetPorts: view.index.targetPorts,
+      filterConfig: filterConfigJson(key, version, view.parts, w.parts, part, router),
+      snapshot: snapshotJson(view.parts, w.parts, part, router),
+      targetPorts: view.parts.targetPorts,
     };
   }
 

@@ -68,3 +68,55 @@ export function generateMesh(services: number): MeshConfig {
   }
   return meshConfig(objects);
 }
+
+/**
+ * The scale benchmark's mesh, as a new user would write it: 10 namespaces; per service one
+ * Service, one Deployment, a DestinationRule with subsets v1/v2 and a VirtualService with
+ * 3 rules (header match, URI prefix, weighted split). Objects in apply order (namespaces first).
+ */
+export function scaleMeshObjects(services: number, prefix = "svc"): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (let n = 0; n < NAMESPACES; n++) objects.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: `ns-${n}`, labels: { "istio-injection": "enabled" } } });
+  for (let s = 0; s < services; s++) {
+    const ns = `ns-${s % NAMESPACES}`;
+    const app = `${prefix}-${s}`;
+    const meta = (name: string) => ({ name, namespace: ns });
+    objects.push(
+      { apiVersion: "v1", kind: "Service", metadata: meta(app), spec: { selector: { app }, ports: [{ name: "http", port: 8080, targetPort: 8080 }] } },
+      {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: meta(`${app}-v1`),
+        spec: {
+          selector: { matchLabels: { app, version: "v1" } },
+          template: { metadata: { labels: { app, version: "v1" } }, spec: { containers: [{ name: app, image: "app", ports: [{ containerPort: 8080 }] }] } },
+        },
+      },
+      {
+        apiVersion: "networking.istio.io/v1",
+        kind: "DestinationRule",
+        metadata: meta(app),
+        spec: { host: app, subsets: [{ name: "v1", labels: { version: "v1" } }, { name: "v2", labels: { version: "v2" } }] },
+      },
+      scaleVirtualService(ns, app, 90),
+    );
+  }
+  return objects;
+}
+
+/** The VirtualService of one service in the scale mesh, with `weight`% to v1 in its last rule. */
+export function scaleVirtualService(namespace: string, app: string, weight: number): KubeObject {
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name: app, namespace },
+    spec: {
+      hosts: [app],
+      http: [
+        { match: [{ headers: { "end-user": { exact: "jason" } } }], route: [{ destination: { host: app, subset: "v2" } }] },
+        { match: [{ uri: { prefix: "/v2/" } }], route: [{ destination: { host: app, subset: "v2" } }] },
+        { route: [{ destination: { host: app, subset: "v1" }, weight }, { destination: { host: app, subset: "v2" }, weight: 100 - weight }] },
+      ],
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { compileServed } from "../../control/mesh/compile/index.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import { readWorkload, type ReadPathSources } from "../../control/proxy/read-path.ts";
-import { routerJson } from "../../control/served/assemble.ts";
+import { resolveView, routerJson } from "../../control/served/assemble.ts";
 import { shardOf, SHARDS, type ServedIndex, type ServedWorkload, type ViewIndex, type WorkloadEntry } from "../../control/served/model.ts";
 import { splitMesh } from "../../control/served/split.ts";
 import { targetPorts } from "../../control/xds/template.ts";
@@ -37,7 +37,7 @@ function edge(opts: { pointer: number; kv: ReturnType<typeof published>[]; dropP
     index: async (rev) => opts.kv.find((k) => k.index.revision === rev)?.index ?? null,
     shard: async (n, rev) => opts.kv.find((k) => k.index.revision === rev)?.shards[n] ?? null,
     parts: async (hashes) => (hashes.every((h) => part(h) !== undefined) ? (h) => part(h)! : null),
-    view: async (h) => (part(h) ? (JSON.parse(part(h)!) as ViewIndex) : null),
+    view: async (h) => (part(h) ? resolveView(JSON.parse(part(h)!) as ViewIndex, (c) => part(c)!) : null),
     router: (_h, view, p) => routerJson(view, p),
     authoritative: async (w) => {
       calls.authoritative++;

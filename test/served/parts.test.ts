@@ -20,7 +20,7 @@ for (const name of readdirSync(GOLDEN_CASES).sort()) {
     const split = splitMesh(compiled, targetPorts(registry));
     for (const [key, w] of Object.entries(compiled.snapshot.workloads)) {
       const own = split.workloads.get(key)!.parts;
-      const view = split.views.get(own.view)!.index;
+      const view = split.views.get(own.view)!.parts;
       const part = (h: string) => split.parts.get(h)!;
       for (const h of partsNeeded(view, own)) assert.ok(split.parts.has(h), `${key}: part ${h} missing`);
       assert.equal(snapshotJson(view, own, part), JSON.stringify(w), key);

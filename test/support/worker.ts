@@ -25,7 +25,7 @@ export interface TestWorker {
   ca: string;
   kubeconfig: string;
   dir: string;
-  kubectl(args: string[], opts?: { input?: string }): Promise<KubectlResult>;
+  kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<KubectlResult>;
   request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; token?: string | null }): Promise<HttpResponse & { json: () => any }>;
   /** `kubectl apply -f` each file in turn; throws with kubectl's stderr if one fails. */
   apply(...files: string[]): Promise<void>;
@@ -67,7 +67,7 @@ export async function startTestWorker(vars: Record<string, string> = {}): Promis
           "kubectl",
           ["--kubeconfig", kubeconfig, ...args],
           // A private HOME keeps kubectl's discovery cache from leaking between runs.
-          { env: { ...process.env, HOME: join(dir, "home"), KUBECONFIG: "" }, timeout: 60_000 },
+          { env: { ...process.env, HOME: join(dir, "home"), KUBECONFIG: "" }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
           (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
         if (opts.input !== undefined) child.stdin!.end(opts.input);
