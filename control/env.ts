@@ -8,6 +8,8 @@ export interface Env {
   MESH_ADMIN_TOKEN?: string;
   /** How many revisions the history keeps (default 1000). */
   MESH_REVISION_RETENTION?: string;
+  /** How long a superseded KV key stays readable before it is deleted (default 600 s; at least the pointer TTL + 60 s). */
+  MESH_KV_GRACE_SECONDS?: string;
   /** How long each location caches the current-revision pointer (default 5 s; 0 disables). */
   MESH_POINTER_TTL_SECONDS?: string;
   /** Where proxies reach the control plane (bootstrap, xDS, wasm URLs); default: the URL a request came to. */

@@ -34,15 +34,20 @@ export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, n
   };
   const views = new Map<string, SplitView>();
   const workloads: SplitMesh["workloads"] = new Map();
+  const groupHashes = new Map<ClusterSpec, { length: number; hash: string }>();
   for (const [key, w] of Object.entries(compiled.snapshot.workloads)) {
     const viewName = compiled.views[key];
     if (!views.has(viewName)) {
       const resolved: ViewParts = {
         router: w.router.ports.map(({ port, virtualHosts }) => [port, virtualHosts.map(part)]),
         clusters: clusterGroups(w.clusters).map((group) => {
+          // The compiler shares a service's cluster specs among views: hash each group once.
+          const known = groupHashes.get(group[0]);
+          if (known?.length === group.length) return known.hash;
           const text = `[${group.map((c) => memo.stringify(c)).join(",")}]`;
           const hash = hashString(text);
           if (!parts.has(hash)) parts.set(hash, text);
+          groupHashes.set(group[0], { length: group.length, hash });
           return hash;
         }),
         targetPorts: relevantTargetPorts(w, targetPorts),
@@ -94,6 +99,8 @@ function clusterGroups(clusters: ClusterSpec[]): ClusterSpec[][] {
 /** The target ports a workload's clusters use (the Envoy translation's input). */
 function relevantTargetPorts(w: WorkloadSnapshot, all: Record<string, number | string>): Record<string, number | string> {
   const out: Record<string, number | string> = {};
+  // Most services target the port they expose: nothing to look up.
+  if (Object.keys(all).length === 0) return out;
   for (const c of w.clusters) {
     const key = `${c.host}|${c.port}`;
     if (key in all) out[key] = all[key];

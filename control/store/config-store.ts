@@ -43,8 +43,11 @@ const NAMESPACE_CASCADE_DELAY_MS = 5_000;
 const DEFAULT_RETENTION = 1000;
 /** A compile waits for writes to settle this long after the last one... */
 const COMPILE_DEBOUNCE_MS = 100;
-/** ...but never longer than this after the first uncompiled write. */
+/** ...but never longer than this after the first uncompiled write, or than COMPILE_DUTY_SPACING
+ *  times the last compile's duration, whichever is longer: under a sustained burst of writes a
+ *  large mesh spends at most a fifth of the store's time compiling. */
 const COMPILE_MAX_DELAY_MS = 1_000;
+const COMPILE_DUTY_SPACING = 5;
 const DIRTY = "uncompiled_since";
 
 /** What the last compile and publish cost: the scale benchmark reads it. */
@@ -91,7 +94,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.sql.exec(SCHEMA);
     migrate(this.sql);
     this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at));
-    this.served = new ServedState(this.sql, env.MESH_KV);
+    this.served = new ServedState(this.sql, env.MESH_KV, graceMs(env));
     ctx.blockConcurrencyWhile(async () => {
       // A store that served per-workload copies (before shared parts) compiles its state anew.
       if (this.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workloads'").toArray().length > 0) {
@@ -333,7 +336,8 @@ export class ConfigStore extends DurableObject<Env> {
   private compileDueAt(): number | undefined {
     const since = this.uncompiledSince();
     if (since === undefined) return undefined;
-    return Math.min(Math.max(this.lastWriteAt, since) + COMPILE_DEBOUNCE_MS, since + COMPILE_MAX_DELAY_MS);
+    const maxDelay = Math.max(COMPILE_MAX_DELAY_MS, COMPILE_DUTY_SPACING * (this.lastReport?.compileMs ?? 0));
+    return Math.min(Math.max(this.lastWriteAt, since) + COMPILE_DEBOUNCE_MS, since + maxDelay);
   }
 
   /** Compiles the newest revision if a write is pending, then publishes; one at a time. */
@@ -572,6 +576,13 @@ export class ConfigStore extends DurableObject<Env> {
     const garbageDue = await this.served.collectGarbage();
     if (garbageDue !== null) await this.wakeAt(garbageDue);
   }
+}
+
+/** MESH_KV_GRACE_SECONDS, never below what a reader holding an old pointer needs. */
+function graceMs(env: Env): number | undefined {
+  if (env.MESH_KV_GRACE_SECONDS === undefined) return undefined;
+  const pointerTtl = Number(env.MESH_POINTER_TTL_SECONDS ?? 5);
+  return Math.max(Number(env.MESH_KV_GRACE_SECONDS), pointerTtl + 60) * 1000;
 }
 
 function fail(s: KubeStatus): WriteResult {

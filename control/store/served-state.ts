@@ -10,7 +10,7 @@ import type { SplitMesh } from "../served/split.ts";
 import { getSetting, putSetting } from "./tables.ts";
 
 /** How long a superseded KV key stays readable: far above the pointer TTL and KV's own caching. */
-export const KV_GRACE_MS = 10 * 60_000;
+export const DEFAULT_KV_GRACE_MS = 10 * 60_000;
 const COMPILED = "compiled_revision";
 const PUBLISHED = "published_revision";
 const SHARD_REVISIONS = "shard_revisions";
@@ -47,6 +47,7 @@ export class ServedState {
   constructor(
     private readonly sql: SqlStorage,
     private readonly kv: KVNamespace,
+    private readonly graceMs = DEFAULT_KV_GRACE_MS,
   ) {}
 
   compiledRevision(): number {
@@ -205,10 +206,10 @@ export class ServedState {
 
   /** Deletes KV keys superseded more than the grace period ago; returns when to come back (or null). */
   async collectGarbage(now = Date.now()): Promise<number | null> {
-    const due = this.sql.exec<{ key: string }>("DELETE FROM kv_garbage WHERE since <= ? RETURNING key", now - KV_GRACE_MS).toArray().map((r) => r.key);
+    const due = this.sql.exec<{ key: string }>("DELETE FROM kv_garbage WHERE since <= ? RETURNING key", now - this.graceMs).toArray().map((r) => r.key);
     for (let i = 0; i < due.length; i += 100) await Promise.all(due.slice(i, i + 100).map((k) => this.kv.delete(k)));
     const next = this.sql.exec<{ since: number | null }>("SELECT MIN(since) AS since FROM kv_garbage").one().since;
-    return next === null ? null : next + KV_GRACE_MS;
+    return next === null ? null : next + this.graceMs;
   }
 
   /** A workload's entry and view as of the last compile. */
