@@ -265,9 +265,14 @@ export class ConfigStore extends DurableObject<Env> {
 
   async write(req: WriteRequest): Promise<WriteResult> {
     const spec = kindFor(req.group, req.plural);
+    // An update keeps the status the object had (as the Kubernetes API does); the next read
+    // shows the new generation's own.
+    const previous = req.op === "create" ? undefined : this.read(`${req.group}/${req.plural}`, spec.namespaced ? req.namespace : "", req.name);
     const result = this.transaction((tx) => this.apply(spec, req, tx), req.dryRun);
     if (result.ok && !req.dryRun) await this.scheduleCompile();
-    return result;
+    if (!result.ok || !previous || req.op === "delete") return result;
+    const status = this.withFindings(previous).status;
+    return status === undefined ? result : { ...result, object: { ...result.object, status } };
   }
 
   /** A new revision whose config equals that of `to` (history is never rewritten). */
@@ -507,22 +512,41 @@ export class ConfigStore extends DurableObject<Env> {
     }
   }
 
-  /** Objects come back with the analyzer's findings about them, as Istio writes status.validationMessages. */
+  /**
+   * Objects come back with their status as Istio writes it for its config: the analyzer's
+   * findings (status.validationMessages) and whether proxies are served this version yet
+   * (a `Reconciled` condition).
+   */
   private withFindings(stored: KubeObject): KubeObject {
     const obj = withGatewayApiStatus(stored, this.currentObjects().values());
+    if (!obj.apiVersion.includes("istio.io/")) return obj;
     if (!this.findingsByObject) {
       this.findingsByObject = new Map();
       for (const f of this.storedFindings()) push(this.findingsByObject, `${f.kind}|${f.namespace}|${f.name}`, f);
     }
     const mine = this.findingsByObject.get(`${obj.kind}|${obj.metadata.namespace ?? ""}|${obj.metadata.name}`);
-    if (!mine) return obj;
-    const validationMessages = mine.map((f) => ({
-      type: { code: f.code },
-      level: f.level.toUpperCase(),
-      description: f.message,
-      documentationUrl: `https://istio.io/latest/docs/reference/config/analysis/${f.code.toLowerCase()}/`,
-    }));
-    return { ...obj, status: { ...((obj.status as object) ?? {}), validationMessages } };
+    const status: Record<string, unknown> = { ...((obj.status as object) ?? {}), conditions: [this.reconciled(obj)] };
+    if (mine)
+      status.validationMessages = mine.map((f) => ({
+        type: { code: f.code },
+        level: f.level.toUpperCase(),
+        description: f.message,
+        documentationUrl: `https://istio.io/latest/docs/reference/config/analysis/${f.code.toLowerCase()}/`,
+      }));
+    return { ...obj, status };
+  }
+
+  /** Istio's `Reconciled` condition: is this version of the object compiled and published? */
+  private reconciled(obj: KubeObject): Record<string, unknown> {
+    const done = this.served.publishedRevision() >= Number(obj.metadata.resourceVersion);
+    const generation = obj.metadata.generation;
+    return {
+      type: "Reconciled",
+      status: done ? "True" : "False",
+      reason: done ? "Published" : "CompilePending",
+      message: done ? `generation ${generation} is served to proxies` : `generation ${generation} is waiting for the next compile`,
+      observedGeneration: generation,
+    };
   }
 
   private scheduleCascade(namespace: string, revision: number): void {
