@@ -1,5 +1,5 @@
 // Shared helpers for the filter decision tests, fuzz and bench: FilterConfig bodies built from the
-// golden compile inputs (as control/store/workload-state.ts filterConfigJson serves them), a
+// golden compile inputs (as control/served/assemble.ts filterConfigJson serves them), a
 // scripted control plane, and a host running one filter with a given config.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -37,7 +37,7 @@ export function goldenSnapshot(name: string, revision = 1): Snapshot {
   return s;
 }
 
-/** The FilterConfig a workload's filters fetch (control/store/workload-state.ts filterConfigJson). */
+/** The FilterConfig a workload's filters fetch (control/served/assemble.ts filterConfigJson). */
 export function filterConfig(caseName: string, workload: string, version = 1): FilterConfig {
   const w = goldenSnapshot(caseName).workloads[workload];
   if (!w) throw new Error(`${caseName}: no workload ${workload}`);
