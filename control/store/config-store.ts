@@ -187,12 +187,14 @@ export class ConfigStore extends DurableObject<Env> {
   // ---- endpoint registry and xDS status (no config revisions) ----
 
   /** Registers (or heartbeats) a pod of a workload. The caller must run as the workload's service account. */
-  registerEndpoint(
+  async registerEndpoint(
     workload: string,
     pod: string,
     registration: { ip: string; ports: Record<string, number>; mtls: boolean },
     caller: { admin: boolean; namespace?: string; serviceAccount?: string },
-  ): { ok: true; changed: boolean; heartbeatSeconds: number; ttlSeconds: number; version: number } | KubeStatus {
+  ): Promise<{ ok: true; changed: boolean; heartbeatSeconds: number; ttlSeconds: number; version: number } | KubeStatus> {
+    // A workload applied a moment ago may wait for its compile: a pod starting now must not be refused.
+    if (this.uncompiledSince() !== undefined && !this.served.served(workload)) await this.flush();
     const row = this.served.served(workload);
     if (!row) return status(404, "NotFound", `workload ${workload} is not in the mesh`);
     const [namespace, name] = workload.split("/");
