@@ -7,10 +7,11 @@ import type { PartText } from "../served/assemble.ts";
 import { resolveView, routerJson, viewChunks } from "../served/assemble.ts";
 import { kvKeys, type ServedIndex, type ViewIndex, type ViewParts, type WorkloadEntry } from "../served/model.ts";
 import type { ConfigStore } from "../store/config-store.ts";
-import { Expiring, Lru } from "../xds/memo.ts";
+import { Lru } from "../xds/memo.ts";
+import { LocationPointer } from "./location-pointer.ts";
 import type { ReadPathSources } from "./read-path.ts";
 
-const POINTER_URL = "https://edge-mesh.internal/pointer";
+const POINTER_URL = "https://edge-mesh.internal/published-revision";
 const DEFAULT_POINTER_TTL_SECONDS = 5;
 /** KV's own edge cache for immutable keys. */
 const KV_CACHE_TTL = 3600;
@@ -24,7 +25,7 @@ export function storeStub(env: Env): DurableObjectStub<ConfigStore> {
 export const pointerTtlMs = (env: Env) => Number(env.MESH_POINTER_TTL_SECONDS ?? DEFAULT_POINTER_TTL_SECONDS) * 1000;
 
 // Per isolate.
-let pointer: Expiring<number> | undefined;
+let pointer: LocationPointer | undefined;
 const indexes = new Lru<number, ServedIndex>(4);
 const shards = new Lru<string, Record<string, WorkloadEntry>>(256);
 const parts = new Lru<string, string>(50_000);
@@ -32,8 +33,7 @@ const views = new Lru<string, ViewParts>(256);
 const routers = new Lru<string, string>(64);
 
 export function workerSources(env: Env): ReadPathSources {
-  const ttl = pointerTtlMs(env);
-  pointer ??= new Expiring(ttl);
+  pointer ??= new LocationPointer(POINTER_URL, pointerTtlMs(env));
   const kvText = (key: string) => env.MESH_KV.get(key, { type: "text", cacheTtl: KV_CACHE_TTL });
   const fetchParts = async (hashes: string[]): Promise<PartText | null> => {
     const local = new Map<string, string>();
@@ -55,16 +55,7 @@ export function workerSources(env: Env): ReadPathSources {
     return (h) => local.get(h)!;
   };
   return {
-    pointer: () =>
-      pointer!.get(async () => {
-        const cache = (caches as unknown as { default: Cache }).default;
-        const hit = ttl > 0 ? await cache.match(POINTER_URL) : undefined;
-        if (hit) return ((await hit.json()) as { revision: number }).revision;
-        const { revision } = await storeStub(env).pointer();
-        if (ttl > 0)
-          await cache.put(POINTER_URL, new Response(JSON.stringify({ revision }), { headers: { "cache-control": `max-age=${ttl / 1000}`, "content-type": "application/json" } }));
-        return revision;
-      }),
+    pointer: () => pointer!.get(async () => (await storeStub(env).pointer()).revision),
     async index(revision) {
       if (revision === 0) return null;
       const hit = indexes.get(revision);

@@ -3,30 +3,22 @@
 // on a miss.
 import type { Env } from "../env.ts";
 import { pointerTtlMs, storeStub } from "../proxy/sources.ts";
-import { Expiring, Lru } from "./memo.ts";
+import { LocationPointer } from "../proxy/location-pointer.ts";
+import { Lru } from "./memo.ts";
 import type { RegisteredEndpoint } from "./translate/endpoints.ts";
 
 export { storeStub };
 
-const ENDPOINTS_POINTER_URL = "https://edge-mesh.internal/endpoints-pointer";
+const ENDPOINTS_POINTER_URL = "https://edge-mesh.internal/endpoints-version";
 
 // Per isolate.
-let endpointsPointer: Expiring<number> | undefined;
+let endpointsPointer: LocationPointer | undefined;
 const endpointLists = new Lru<number, RegisteredEndpoint[]>(2);
 
 /** The registered endpoints as of the newest published version (this location's view). */
 export async function currentEndpoints(env: Env): Promise<{ version: number; endpoints: RegisteredEndpoint[] }> {
-  const ttl = pointerTtlMs(env);
-  endpointsPointer ??= new Expiring(ttl);
-  const version = await endpointsPointer.get(async () => {
-    const cache = (caches as unknown as { default: Cache }).default;
-    const hit = ttl > 0 ? await cache.match(ENDPOINTS_POINTER_URL) : undefined;
-    if (hit) return ((await hit.json()) as { version: number }).version;
-    const { version } = await storeStub(env).endpointsPointer();
-    if (ttl > 0)
-      await cache.put(ENDPOINTS_POINTER_URL, new Response(JSON.stringify({ version }), { headers: { "cache-control": `max-age=${ttl / 1000}`, "content-type": "application/json" } }));
-    return version;
-  });
+  endpointsPointer ??= new LocationPointer(ENDPOINTS_POINTER_URL, pointerTtlMs(env));
+  const version = await endpointsPointer.get(async () => (await storeStub(env).endpointsPointer()).version);
   const hit = endpointLists.get(version);
   if (hit) return { version, endpoints: hit };
   const stored = version > 0 ? await env.MESH_KV.get<RegisteredEndpoint[]>(`endpoints/${version}`, { type: "json", cacheTtl: 3600 }) : [];
