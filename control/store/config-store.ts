@@ -45,9 +45,9 @@ const DEFAULT_RETENTION = 1000;
 const COMPILE_DEBOUNCE_MS = 100;
 /** ...but never longer than this after the first uncompiled write, or than COMPILE_DUTY_SPACING
  *  times the last compile's duration, whichever is longer: under a sustained burst of writes a
- *  large mesh spends at most a fifth of the store's time compiling. */
+ *  large mesh spends at most a tenth of the store's time compiling. */
 const COMPILE_MAX_DELAY_MS = 1_000;
-const COMPILE_DUTY_SPACING = 5;
+const COMPILE_DUTY_SPACING = 10;
 const DIRTY = "uncompiled_since";
 
 /** What the last compile and publish cost: the scale benchmark reads it. */
