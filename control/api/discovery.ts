@@ -4,8 +4,8 @@ import { KINDS, servedGroups } from "../mesh/kinds/index.ts";
 import type { KindSpec } from "../mesh/kinds/types.ts";
 
 export const AGGREGATED_DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-/** What this API supports on every kind; `watch` is not served. */
-const VERBS = ["create", "delete", "get", "list", "patch", "update"];
+/** What this API supports on every kind. */
+const VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
 export function wantsAggregated(accept: string | undefined): boolean {
   return !!accept && /g=apidiscovery\.k8s\.io;v=v2(;|,|$)/.test(accept.replace(/\s/g, "")) && accept.includes("as=APIGroupDiscoveryList");

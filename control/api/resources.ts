@@ -12,6 +12,7 @@ import type { ResourcePath } from "./paths.ts";
 import { fieldsOf, matches, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { badRequest, notFound, status, type KubeStatus } from "./status.ts";
 import { toTable, wantsTable } from "./table.ts";
+import { shapeWatch } from "./watch.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -25,6 +26,7 @@ export interface StoreClient {
   servedStats(): Promise<object>;
   configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
+  watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number }): Promise<ReadableStream<Uint8Array> | KubeStatus>;
 }
 
 /** One ConfigStore per mesh: every write in the mesh is serialised through it. */
@@ -77,8 +79,6 @@ async function getOne(c: Ctx, path: ResourcePath): Promise<Response> {
 }
 
 async function list(c: Ctx, path: ResourcePath): Promise<Response> {
-  if (c.req.query("watch") === "true" || c.req.query("watch") === "1")
-    return fail(c, status(405, "MethodNotAllowed", "watch is not supported by this server; poll with list instead"));
   let labelSelector;
   let fieldSelector;
   try {
@@ -86,6 +86,20 @@ async function list(c: Ctx, path: ResourcePath): Promise<Response> {
     fieldSelector = parseFieldSelector(c.req.query("fieldSelector") ?? "");
   } catch (e) {
     return fail(c, badRequest(e instanceof Error ? e.message : String(e)));
+  }
+  const watch = c.req.query("watch");
+  if (watch === "true" || watch === "1") {
+    const timeout = c.req.query("timeoutSeconds");
+    if (timeout !== undefined && !/^\d{1,9}$/.test(timeout)) return fail(c, badRequest("timeoutSeconds: a whole number of seconds"));
+    const events = await configStore(c.env).watch(refOf(path), {
+      resourceVersion: c.req.query("resourceVersion"),
+      allowBookmarks: c.req.query("allowWatchBookmarks") === "true",
+      timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
+    });
+    if (!(events instanceof ReadableStream)) return fail(c, events);
+    const body = shapeWatch(events, { spec: path.spec, labelSelector, fieldSelector, inVersion: (o) => inVersion(o, path.spec, path.version), table: wantsTable(c.req.header("accept")) });
+    // identity: a compressing proxy (Cloudflare's edge, wrangler dev) would hold events back to fill its blocks.
+    return new Response(body, { headers: { "content-type": "application/json", "cache-control": "no-cache", "content-encoding": "identity" } });
   }
   const { items, revision } = await configStore(c.env).list(refOf(path));
   const selected = items

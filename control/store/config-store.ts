@@ -12,7 +12,7 @@ import type { Env } from "../env.ts";
 import { analyze, type Finding } from "../mesh/analyze/index.ts";
 import { compileServed } from "../mesh/compile/index.ts";
 import { meshConfig } from "../mesh/config.ts";
-import { KINDS } from "../mesh/kinds/index.ts";
+import { apiVersionOf, KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import { buildRegistry } from "../mesh/registry/index.ts";
 import { push } from "../mesh/maps.ts";
@@ -28,6 +28,7 @@ import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
 import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
+import { WatchHub, type WatchEvent } from "./watch.ts";
 import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
@@ -81,6 +82,11 @@ export class ConfigStore extends DurableObject<Env> {
   private objects?: Map<string, KubeObject>;
   private readonly endpoints: EndpointRegistry;
   private readonly served: ServedState;
+  private readonly watches = new WatchHub((resource) => ({
+    apiVersion: apiVersionOf(kindForResource(resource)),
+    kind: kindForResource(resource).kind,
+    metadata: { name: "", resourceVersion: String(currentRevision(this.sql)) },
+  }));
   private lastWriteAt = 0;
   /** The stored findings, parsed, and by object (object reads attach them). */
   private findingsMemo?: Finding[];
@@ -325,7 +331,7 @@ export class ConfigStore extends DurableObject<Env> {
       if (e instanceof Rollback) return e.result;
       throw e;
     }
-    if (!dryRun) this.commitChanges(tx.changes);
+    if (!dryRun) this.commitChanges(tx.revision, tx.changes);
     return result;
   }
 
@@ -504,14 +510,36 @@ export class ConfigStore extends DurableObject<Env> {
     return this.objects;
   }
 
-  /** The live map follows a committed transaction. */
-  private commitChanges(changes: Change[]): void {
+  /** The live map follows a committed transaction, and watchers hear of it. */
+  private commitChanges(revision: number, changes: Change[]): void {
     const objects = this.currentObjects();
+    const events: { resource: string; namespace: string; event: WatchEvent }[] = [];
     for (const c of changes) {
       const key = objectKey(c.resource, c.namespace, c.name);
+      const event = watchEvent(c, objects.get(key), revision);
+      if (event) events.push({ resource: c.resource, namespace: c.namespace, event });
       if (c.body) objects.set(key, c.body);
       else objects.delete(key);
     }
+    this.watches.publish(events);
+  }
+
+  /**
+   * A watch of one resource (in one namespace or all) from `resourceVersion`: replayed from the
+   * revision log, then live. No version (or "0"): the current objects as ADDED first, as the
+   * Kubernetes API does. A version older than the log keeps: 410 Gone.
+   */
+  watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number }): ReadableStream<Uint8Array> | KubeStatus {
+    const resource = `${ref.group}/${ref.plural}`;
+    const request = { resource, namespace: ref.namespace, allowBookmarks: opts.allowBookmarks, timeoutMs: (opts.timeoutSeconds ?? Infinity) * 1000 };
+    const rv = opts.resourceVersion;
+    if (rv === undefined || rv === "" || rv === "0")
+      return this.watches.open(request, this.list(ref).items.map((object) => ({ type: "ADDED" as const, object })));
+    if (!/^\d{1,15}$/.test(rv)) return badRequest(`resourceVersion: Invalid value: "${rv}": must be a resource version this server returned`);
+    const from = Number(rv);
+    const oldest = oldestRevision(this.sql);
+    if (from < oldest - 1) return status(410, "Expired", `too old resource version: ${from} (${oldest - 1})`);
+    return this.watches.open(request, replayChanges(this.sql, resource, ref.namespace, from));
   }
 
   /**
@@ -609,6 +637,47 @@ function graceMs(env: Env): number | undefined {
   if (env.MESH_KV_GRACE_SECONDS === undefined) return undefined;
   const pointerTtl = Number(env.MESH_POINTER_TTL_SECONDS ?? 5);
   return Math.max(Number(env.MESH_KV_GRACE_SECONDS), pointerTtl + 60) * 1000;
+}
+
+/** The event a committed change makes; a delete carries the object as it last was. */
+function watchEvent(c: Change, before: KubeObject | undefined, revision: number): WatchEvent | undefined {
+  if (c.body) return c.op === "create" || !before ? { type: "ADDED", object: c.body } : { type: "MODIFIED", object: c.body, before };
+  if (!before) return undefined;
+  return { type: "DELETED", object: { ...before, metadata: { ...before.metadata, resourceVersion: String(revision) } } };
+}
+
+/** The events of the logged changes to `resource` after revision `from`. */
+function replayChanges(sql: SqlStorage, resource: string, namespace: string, from: number): WatchEvent[] {
+  const rows = sql
+    .exec<{ revision: number; resource: string; namespace: string; name: string; op: Change["op"]; body: string | null }>(
+      `SELECT revision, resource, namespace, name, op, body FROM changes WHERE resource = ? AND revision > ? ${namespace ? "AND namespace = ?" : ""} ORDER BY revision, namespace, name`,
+      ...(namespace ? [resource, from, namespace] : [resource, from]),
+    )
+    .toArray();
+  const events: WatchEvent[] = [];
+  for (const r of rows) {
+    const change: Change = { resource: r.resource, namespace: r.namespace, name: r.name, op: r.op, body: r.body ? (JSON.parse(r.body) as KubeObject) : null };
+    const before = change.op === "create"
+      ? undefined
+      : sql
+          .exec<{ body: string }>(
+            "SELECT body FROM changes WHERE resource = ? AND namespace = ? AND name = ? AND revision < ? AND body IS NOT NULL ORDER BY revision DESC LIMIT 1",
+            r.resource,
+            r.namespace,
+            r.name,
+            r.revision,
+          )
+          .toArray()
+          .map((b) => JSON.parse(b.body) as KubeObject)[0];
+    const event = watchEvent(change, before, r.revision);
+    if (event) events.push(event);
+  }
+  return events;
+}
+
+function kindForResource(resource: string): KindSpec {
+  const [group, plural] = resource.split("/");
+  return kindFor(group, plural);
 }
 
 function fail(s: KubeStatus): WriteResult {

@@ -83,7 +83,7 @@ describe("garbage requests", () => {
     ["path outside the API", { method: "GET", path: "/wp-admin" }, 404, "NotFound"],
     ["bad label selector", { method: "GET", path: `${VS}?labelSelector=${encodeURIComponent("app in (a")}` }, 400, "BadRequest"],
     ["unsupported field selector", { method: "GET", path: `${VS}?fieldSelector=spec.hosts%3Dx` }, 400, "BadRequest"],
-    ["watch", { method: "GET", path: `${VS}?watch=true` }, 405, "MethodNotAllowed"],
+    ["watch from a malformed resourceVersion", { method: "GET", path: `${VS}?watch=true&resourceVersion=abc` }, 400, "BadRequest"],
     ["bad dryRun value", { method: "POST", path: `${VS}?dryRun=Yes`, headers: JSON_TYPE, body: JSON.stringify(goodVs) }, 400, "BadRequest"],
     ["POST to an item", { method: "POST", path: `${VS}/ok`, headers: JSON_TYPE, body: JSON.stringify(goodVs) }, 405, "MethodNotAllowed"],
     ["DELETE a collection", { method: "DELETE", path: VS }, 405, "MethodNotAllowed"],
