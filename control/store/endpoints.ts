@@ -10,10 +10,7 @@
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import { getSetting, putSetting } from "./tables.ts";
 
-export const ENDPOINT_TTL_MS = 90_000;
-export const HEARTBEAT_SECONDS = 30;
-const SWEEP_MS = 15_000;
-const PERSIST_EVERY_MS = 60_000;
+export const DEFAULT_TTL_SECONDS = 90;
 const PUBLISH_DEBOUNCE_MS = 1_000;
 const VERSION = "endpoints_version";
 const PUBLISHED = "endpoints_published";
@@ -22,6 +19,30 @@ interface Live {
   endpoint: RegisteredEndpoint;
   expiresAt: number;
   persistedExpiresAt: number;
+}
+
+/** How long a pod lives without a heartbeat; the other timings follow from it (90 s: heartbeat
+ *  every 30 s, sweep every 15 s, deadlines persisted once they moved by 60 s). */
+export class EndpointTimings {
+  readonly ttlMs: number;
+  readonly heartbeatSeconds: number;
+  readonly sweepMs: number;
+  readonly persistEveryMs: number;
+
+  constructor(ttlSeconds = DEFAULT_TTL_SECONDS) {
+    this.ttlMs = ttlSeconds * 1000;
+    this.heartbeatSeconds = Math.max(1, Math.floor(ttlSeconds / 3));
+    this.sweepMs = this.ttlMs / 6;
+    this.persistEveryMs = (this.ttlMs * 2) / 3;
+  }
+
+  /** MESH_ENDPOINT_TTL_SECONDS (an integer ≥ 3); the default, with a warning, when it is not one. */
+  static fromEnv(env: { MESH_ENDPOINT_TTL_SECONDS?: string }): EndpointTimings {
+    const ttl = Number(env.MESH_ENDPOINT_TTL_SECONDS ?? DEFAULT_TTL_SECONDS);
+    if (Number.isInteger(ttl) && ttl >= 3) return new EndpointTimings(ttl);
+    console.warn(`MESH_ENDPOINT_TTL_SECONDS: "${env.MESH_ENDPOINT_TTL_SECONDS}" is not an integer of at least 3; using ${DEFAULT_TTL_SECONDS}`);
+    return new EndpointTimings();
+  }
 }
 
 export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
@@ -38,13 +59,14 @@ export class EndpointRegistry {
     private readonly sql: SqlStorage,
     private readonly kv: KVNamespace,
     private readonly wakeAt: (ms: number) => Promise<void>,
+    readonly timings = new EndpointTimings(),
   ) {}
 
   private entries(): Map<string, Live> {
     if (!this.live) {
       this.live = new Map();
       // After a restart nobody knows who is alive: every pod gets one TTL from now to heartbeat.
-      const grace = Date.now() + ENDPOINT_TTL_MS;
+      const grace = Date.now() + this.timings.ttlMs;
       for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number }>("SELECT * FROM endpoints"))
         this.live.set(r.pod_key, { endpoint: JSON.parse(r.body), expiresAt: Math.max(r.expires_at, grace), persistedExpiresAt: r.expires_at });
     }
@@ -68,7 +90,7 @@ export class EndpointRegistry {
     const key = podKey(endpoint.namespace, endpoint.pod);
     const entries = this.entries();
     const current = entries.get(key);
-    const expiresAt = now + ENDPOINT_TTL_MS;
+    const expiresAt = now + this.timings.ttlMs;
     if (current && same(current.endpoint, endpoint)) {
       current.expiresAt = expiresAt;
       return false;
@@ -101,7 +123,7 @@ export class EndpointRegistry {
         entries.delete(key);
         this.sql.exec("DELETE FROM endpoints WHERE pod_key = ?", key);
         expired++;
-      } else if (l.expiresAt - l.persistedExpiresAt >= PERSIST_EVERY_MS) {
+      } else if (l.expiresAt - l.persistedExpiresAt >= this.timings.persistEveryMs) {
         this.sql.exec("UPDATE endpoints SET expires_at = ? WHERE pod_key = ?", l.expiresAt, key);
         l.persistedExpiresAt = l.expiresAt;
       }
@@ -109,7 +131,7 @@ export class EndpointRegistry {
     if (expired) putSetting(this.sql, VERSION, String(this.version() + 1));
     // A debounced publish still pending covers this; the sweep retries one that failed.
     if (this.version() > this.published() && !this.pending) await this.publish();
-    if (entries.size) await this.wakeAt(now + SWEEP_MS);
+    if (entries.size) await this.wakeAt(now + this.timings.sweepMs);
   }
 
   private changed(): void {
@@ -122,7 +144,7 @@ export class EndpointRegistry {
         console.error("publishing endpoints failed; the sweep retries", e instanceof Error ? e.message : e);
       }
     });
-    void this.wakeAt(Date.now() + SWEEP_MS);
+    void this.wakeAt(Date.now() + this.timings.sweepMs);
   }
 
   /** Writes the current membership as `endpoints/<version>`, then marks it published. */

@@ -2,10 +2,11 @@
 // write nothing; deadlines are persisted in batches; expired pods leave; a burst publishes once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ENDPOINT_TTL_MS, EndpointRegistry } from "../../control/store/endpoints.ts";
+import { EndpointRegistry, EndpointTimings } from "../../control/store/endpoints.ts";
 import type { RegisteredEndpoint } from "../../control/xds/translate/endpoints.ts";
 import { FakeKv, FakeSql } from "./fake-sql.ts";
 
+const ENDPOINT_TTL_MS = new EndpointTimings().ttlMs;
 const pod = (i: number): RegisteredEndpoint => ({ namespace: "default", workload: "reviews-v1", pod: `reviews-v1-${i}`, ip: `10.0.${i >> 8}.${i & 255}`, ports: { http: 9080 }, labels: { app: "reviews" }, mtls: true });
 
 function registry() {
