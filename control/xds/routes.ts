@@ -158,7 +158,8 @@ xdsApi.get("/mesh/v1/bootstrap/:namespace/:workload", async (c) => {
   const serviceAccount = w?.serviceAccount ?? (caller.admin ? asked : caller.serviceAccount);
   if (!serviceAccount) return fail(c, 400, "BadRequest", "serviceAccount is required for a workload the mesh does not know");
   const ttl = Math.min(Number(c.env.MESH_PROXY_TOKEN_TTL_SECONDS ?? MAX_TTL_SECONDS) || MAX_TTL_SECONDS, MAX_TTL_SECONDS);
-  const token = await issueWorkloadToken(c.env.MESH_ADMIN_TOKEN, { namespace, serviceAccount }, ttl);
+  // A workload token never mints one that outlives it (else a 60 s token would renew itself forever).
+  const token = await issueWorkloadToken(c.env.MESH_ADMIN_TOKEN, { namespace, serviceAccount }, ttl, caller.admin ? undefined : caller.expiresAt);
   const doc = bootstrap({
     namespace,
     workload,
