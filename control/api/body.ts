@@ -1,10 +1,27 @@
 // Decodes a request body by its content type. Everything that can go wrong here is the client's
 // mistake, so it becomes a 4xx Status, never an exception.
+import { bodyLimit } from "hono/body-limit";
 import { parse as parseYaml } from "yaml";
 import type { PatchType } from "../store/requests.ts";
 import { status, type KubeStatus } from "./status.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Every request body, whichever endpoint and whoever sends it: at most MAX_BODY_BYTES, else 413. */
+export const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: async (c) => {
+    // Drain (and drop) the rest of the upload: an HTTP/1.1 client without `Expect: 100-continue`
+    // (kubectl, Node) reads the answer only after sending everything. The platform caps bodies.
+    try {
+      const reader = c.req.raw.body?.getReader();
+      while (reader && !(await reader.read()).done);
+    } catch {
+      // Already read as far as the limit (a chunked upload); nothing left to drain.
+    }
+    return c.json(status(413, "RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`), 413);
+  },
+});
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; status: KubeStatus };
 

@@ -53,6 +53,12 @@ xdsApi.post("/v3/*", async (c) => {
   const kind = discoveryKind(c.req.path);
   if (!kind) return fail(c, 404, "NotFound", `unknown discovery path ${c.req.path}; served: /v3/discovery:{listeners,routes,clusters,endpoints}`);
   if (!c.env.MESH_ADMIN_TOKEN) return noAdminToken(c);
+  // A token in the Authorization header is checked before the body is read; Envoy's REST client
+  // cannot send one, so its token is in the (size-limited) body.
+  const bearer = bearerOf(c.req.header("authorization"));
+  const unauthorized = () => fail(c, 401, "Unauthorized", "a workload token is required (node.metadata.EDGE_MESH_TOKEN or an Authorization header)");
+  let caller = bearer === undefined ? undefined : await authenticate(c.env, bearer);
+  if (bearer !== undefined && !caller) return unauthorized();
   let body: unknown;
   try {
     body = await c.req.json();
@@ -61,9 +67,9 @@ xdsApi.post("/v3/*", async (c) => {
   }
   const req = parseDiscoveryRequest(body, kind);
   if (typeof req === "string") return fail(c, 400, "BadRequest", req);
-  const token = bearerOf(c.req.header("authorization")) ?? req.node.token;
-  const caller = await authenticate(c.env, token);
-  if (!caller) return fail(c, 401, "Unauthorized", "a workload token is required (node.metadata.EDGE_MESH_TOKEN or an Authorization header)");
+  const token = bearer ?? req.node.token;
+  caller ??= await authenticate(c.env, token);
+  if (!caller) return unauthorized();
   const { namespace, workload, serviceAccount } = req.node;
   if (!caller.admin && (caller.namespace !== namespace || (serviceAccount !== undefined && serviceAccount !== caller.serviceAccount)))
     return fail(c, 403, "Forbidden", `this token (${caller.namespace}/${caller.serviceAccount}) may not act as node ${namespace}/${serviceAccount ?? workload}`);
