@@ -74,7 +74,10 @@ xdsApi.post("/v3/*", async (c) => {
   if (!caller.admin && (caller.namespace !== namespace || (serviceAccount !== undefined && serviceAccount !== caller.serviceAccount)))
     return fail(c, 403, "Forbidden", `this token (${caller.namespace}/${caller.serviceAccount}) may not act as node ${namespace}/${serviceAccount ?? workload}`);
   const key = `${namespace}/${workload}`;
-  if (req.errorDetail) {
+  const fillToken = caller.admin ? "" : token!;
+  const res = await (kind === "endpoints" ? serveEndpoints(c, req, key, caller) : serveConfig(c, kind, req, key, caller, fillToken));
+  // A NACK counts only from a caller the read path let read this workload's config.
+  if (req.errorDetail && res.status < 400) {
     c.executionCtx.waitUntil(
       storeStub(c.env).recordNack({
         workload: key,
@@ -86,8 +89,7 @@ xdsApi.post("/v3/*", async (c) => {
       }),
     );
   }
-  const fillToken = caller.admin ? "" : token!;
-  return kind === "endpoints" ? serveEndpoints(c, req, key, caller) : serveConfig(c, kind, req, key, caller, fillToken);
+  return res;
 });
 
 async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "endpoints">, req: DiscoveryRequest, key: string, caller: Caller, token: string) {
