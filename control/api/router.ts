@@ -54,6 +54,6 @@ kubeApi.all("/apis/*", (c) => resource(c));
 function resource(c: Ctx) {
   const parsed = parseResourcePath(c.req.path);
   if (!parsed) return c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
-  if (!parsed.ok) return c.json(status(404, parsed.reason, parsed.message), 404);
+  if (!parsed.ok) return c.json(parsed.status, parsed.status.code as 400 | 404);
   return handleResource(c, parsed.path);
 }
