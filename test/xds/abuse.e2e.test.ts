@@ -147,6 +147,27 @@ describe("the NACK log", () => {
   });
 });
 
+describe("the mesh CA", () => {
+  test("the admin names a Kubernetes identity: a '/', an empty or a non-ASCII part is a 400", async () => {
+    const { csrFor } = await import("../ca/support.ts");
+    const csr = await csrFor([]);
+    const sign = (namespace: string, serviceAccount: string) =>
+      w.request("/mesh/v1/ca/sign", { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ csr, namespace, serviceAccount }) });
+    for (const [namespace, serviceAccount, field] of [
+      ["default", "x/sa/admin", "serviceAccount"],
+      ["default/sa/admin/ns/x", "y", "namespace"],
+      ["", "default", "namespace"],
+      ["default", "", "serviceAccount"],
+      ["défaut", "default", "namespace"],
+    ]) {
+      const r = await sign(namespace, serviceAccount);
+      assert.equal(r.status, 400, `${namespace}|${serviceAccount}: ${r.body}`);
+      assert.match(r.json().message, new RegExp(`^${field}:`));
+    }
+    assert.equal((await sign("default", "bookinfo-ratings")).status, 200);
+  });
+});
+
 describe("endpoint registration", () => {
   const register = (workload: string, pod: string, token: string) =>
     w.request(`/mesh/v1/proxy/default/${workload}/endpoints/${pod}`, { method: "PUT", token, headers: JSON_TYPE, body: JSON.stringify({ ip: "10.2.0.1", ports: { http: 9080 } }) });
