@@ -17,6 +17,15 @@ const NACKS_KEPT_PER_WORKLOAD = 10;
 const NACK_FIELD_CHARS: Record<keyof Omit<Nack, "at">, number> = { workload: 320, nodeId: 512, typeUrl: 256, version: 256, nonce: 256, message: 4096 };
 
 const cut = (n: Omit<Nack, "at">, field: keyof typeof NACK_FIELD_CHARS) => n[field].slice(0, NACK_FIELD_CHARS[field]);
+const CAPPED_COLUMNS = Object.entries(NACK_FIELD_CHARS).map(([field, chars]) => ({ column: field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), chars }));
+
+/** Cuts NACKs stored before the caps (an attack could leave 100 MB that no listing can return). */
+export function capStoredNacks(sql: SqlStorage): void {
+  sql.exec(
+    `UPDATE xds_nacks SET ${CAPPED_COLUMNS.map(({ column, chars }) => `${column} = substr(${column}, 1, ${chars})`).join(", ")}
+     WHERE ${CAPPED_COLUMNS.map(({ column, chars }) => `length(${column}) > ${chars}`).join(" OR ")}`,
+  );
+}
 
 export function recordNack(sql: SqlStorage, n: Omit<Nack, "at">): void {
   const workload = cut(n, "workload");

@@ -3,6 +3,9 @@
 // for other workloads (or that flush theirs), and more pods than a workload may register, or pods
 // that outlive their heartbeats because the Durable Object restarted.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { decodeJwt, SignJWT } from "jose";
 import { AUDIENCE, derivedSigningKey, ISSUER } from "../../control/proxy/tokens.ts";
@@ -22,6 +25,14 @@ after(async () => {
 
 const JSON_TYPE = { "content-type": "application/json" };
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+const hasSqlite3 = (() => {
+  try {
+    execFileSync("sqlite3", ["-version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 function bootstrap(workload: string, token: string) {
   return w.request(`/mesh/v1/bootstrap/default/${workload}?pod=${workload}-1&ip=10.1.0.5`, { token });
@@ -132,6 +143,28 @@ describe("the NACK log", () => {
     const items = await eventually(nacks, (items) => items.some((n) => n.workload === "default/details-v1"));
     const stored = items.find((n) => n.workload === "default/details-v1")!;
     assert.ok(stored.nodeId.length <= 512 && stored.version.length <= 256 && stored.nonce.length <= 256 && stored.message.length <= 4096, JSON.stringify(stored).length.toString());
+  });
+
+  test("NACKs stored uncapped (before the caps) are cut at the next start, so the log is listable again", { skip: !hasSqlite3 && "needs sqlite3 on PATH" }, async () => {
+    const node = await nodeOf("ratings-v1", await w.workloadToken("default", "bookinfo-ratings"));
+    assert.equal((await nack(node, "legacy")).status, 200);
+    await eventually(nacks, (items) => items.some((n) => n.message === "legacy"));
+    // What an attack left in an older store: a dozen NACKs of 4.5 MB each (54 MB, past the 32 MiB RPC limit).
+    await w.restart(() => {
+      const dir = join(w.dir, "state", "v3", "do");
+      const [store] = readdirSync(dir).filter((d) => d.includes("ConfigStore"));
+      const [file] = readdirSync(join(dir, store)).filter((f) => f.endsWith(".sqlite"));
+      const mb = "replace(hex(zeroblob(1500000)), '00', 'x')";
+      execFileSync("sqlite3", [
+        join(dir, store, file),
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12)
+         INSERT INTO xds_nacks (at, workload, node_id, type_url, version, nonce, message)
+         SELECT at, workload, ${mb}, type_url, ${mb}, ${mb}, message FROM xds_nacks, n WHERE message = 'legacy'`,
+      ]);
+    });
+    const items = await nacks();
+    const legacy = items.filter((n) => n.workload === "default/ratings-v1");
+    assert.ok(legacy.length > 1 && legacy.every((n) => n.nodeId.length <= 512 && n.version.length <= 256 && n.nonce.length <= 256), JSON.stringify(legacy.map((n) => [n.nodeId.length, n.version.length])));
   });
 
   test("one workload's NACKs cannot flush another's: each keeps its newest few", async () => {
