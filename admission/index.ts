@@ -83,8 +83,10 @@ export function createAdmissionApp<E extends AdmissionBindings = AdmissionBindin
     } catch {
       return fail(c, status(400, "BadRequest", "the body is not valid JSON; expected an AdmissionReview"));
     }
+    // Only a caller that proved the secret learns what the config API knows: an anonymous /inject
+    // would otherwise tell anyone which namespaces are labelled istio-injection=disabled.
     const lookup: NamespaceLabelsLookup | undefined =
-      deps.namespaceLabels && ((ns) => withTimeout(deps.namespaceLabels!(env, ns), LOOKUP_TIMEOUT_MS));
+      expected && deps.namespaceLabels ? (ns) => withTimeout(deps.namespaceLabels!(env, ns), LOOKUP_TIMEOUT_MS) : undefined;
     const result = await reviewAdmission(review, settingsFor(env, c.req.url), lookup);
     if (result.status !== 200) return fail(c, result.body);
     return c.body(admissionReviewJson(result.body), 200, { "content-type": "application/json" });

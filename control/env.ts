@@ -18,6 +18,10 @@ export interface Env {
   MESH_CONTROL_PLANE_CA?: string;
   /** Lifetime of the workload token a bootstrap embeds (default 30 days, the maximum). */
   MESH_PROXY_TOKEN_TTL_SECONDS?: string;
+  /** How long a registered pod lives without a heartbeat (default 90 s; heartbeats are asked every third of it). */
+  MESH_ENDPOINT_TTL_SECONDS?: string;
+  /** How many pods one workload may register (default 256); past it a registration gets 403. */
+  MESH_MAX_PODS_PER_WORKLOAD?: string;
   /** The cluster's service-account JWKS (`kubectl get --raw /openid/v1/jwks`), to accept projected tokens. */
   MESH_KUBERNETES_JWKS?: string;
   MESH_KUBERNETES_ISSUER?: string;

@@ -4,6 +4,7 @@
 // a read-only token). The dashboard (/ui) is static assets, served before the Worker runs.
 import { Hono } from "hono";
 import { createAdmissionApp, type AdmissionBindings } from "../admission/index.ts";
+import { limitBody } from "./api/body.ts";
 import { readerSnapshotApi, readTokenApi, requireAdminOrReader } from "./api/read-tokens.ts";
 import { configStore } from "./api/resources.ts";
 import { meshAdminApi } from "./api/mesh-admin.ts";
@@ -28,6 +29,8 @@ const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
 });
 
 app.get("/healthz", (c) => c.text("ok"));
+// Before any route reads a body, the webhook and Envoy's token-in-the-body xDS included.
+app.use("*", limitBody);
 app.route("/", admissionApp);
 // Proxies authenticate with workload tokens (or the admin token): checked per route.
 // A read-only token may read snapshots too (the dashboard's traffic view).

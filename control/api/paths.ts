@@ -5,6 +5,7 @@
 //   /apis/{group}/{version}/{plural}[/{name}]
 import { kindForResource } from "../mesh/kinds/index.ts";
 import type { KindSpec } from "../mesh/kinds/types.ts";
+import { badRequest, status, type KubeStatus } from "./status.ts";
 
 export interface ResourcePath {
   spec: KindSpec;
@@ -14,10 +15,15 @@ export interface ResourcePath {
   name?: string;
 }
 
-export type ParsedPath = { ok: true; path: ResourcePath } | { ok: false; reason: "NotFound"; message: string };
+export type ParsedPath = { ok: true; path: ResourcePath } | { ok: false; status: KubeStatus };
 
 export function parseResourcePath(pathname: string): ParsedPath | undefined {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return { ok: false, status: badRequest("the request path holds a malformed percent-escape (% must be followed by two hex digits of UTF-8)") };
+  }
   let group: string;
   let version: string;
   let rest: string[];
@@ -38,14 +44,14 @@ export function parseResourcePath(pathname: string): ParsedPath | undefined {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  if (rest.length > 2) return { ok: false, reason: "NotFound", message: `the server could not find the requested resource (subresource "${rest[2]}" is not served)` };
+  if (rest.length > 2) return { ok: false, status: status(404, "NotFound", `the server could not find the requested resource (subresource "${rest[2]}" is not served)`) };
   const [plural, name] = rest;
   const spec = kindForResource(group, version, plural);
   if (!spec) {
     const gv = group ? `${group}/${version}` : version;
-    return { ok: false, reason: "NotFound", message: `the server could not find the requested resource: ${plural} in ${gv}` };
+    return { ok: false, status: status(404, "NotFound", `the server could not find the requested resource: ${plural} in ${gv}`) };
   }
   if (namespace !== undefined && !spec.namespaced)
-    return { ok: false, reason: "NotFound", message: `${spec.plural} is not a namespaced resource` };
+    return { ok: false, status: status(404, "NotFound", `${spec.plural} is not a namespaced resource`) };
   return { ok: true, path: { spec, version, namespace, name } };
 }

@@ -47,10 +47,14 @@ function refOf(path: ResourcePath): ResourceRef {
   return { group: path.spec.group, plural: path.spec.plural, namespace: path.namespace ?? "" };
 }
 
-function isDryRun(c: Ctx): boolean | KubeStatus {
-  const values = c.req.queries("dryRun") ?? [];
-  for (const v of values) if (v !== "All") return badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+/** dryRun values (the query's, or DeleteOptions'): present and all "All" → true; any other value is a 400. */
+function dryRunOf(values: unknown[]): boolean | KubeStatus {
+  for (const v of values) if (v !== "All") return badRequest(`dryRun: Unsupported value: ${JSON.stringify(v)}: supported values: "All"`);
   return values.length > 0;
+}
+
+function isDryRun(c: Ctx): boolean | KubeStatus {
+  return dryRunOf(c.req.queries("dryRun") ?? []);
 }
 
 function answer(c: Ctx, path: ResourcePath, result: WriteResult): Response {
@@ -162,10 +166,13 @@ async function remove(c: Ctx, path: ResourcePath, dryRun: boolean): Promise<Resp
   if (text.trim() !== "") {
     const parsed = parseBody(text, c.req.header("content-type") ?? "application/json");
     if (!parsed.ok) return fail(c, parsed.status);
-    const options = parsed.value as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[] } | null;
-    if (options === null || typeof options !== "object") return fail(c, badRequest("DeleteOptions must be a JSON object"));
+    const options = parsed.value as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: unknown } | null;
+    if (options === null || typeof options !== "object" || Array.isArray(options)) return fail(c, badRequest("DeleteOptions must be a JSON object"));
     preconditions = options.preconditions;
-    optionsDryRun = Array.isArray(options.dryRun) && options.dryRun.includes("All");
+    if (options.dryRun != null && !Array.isArray(options.dryRun)) return fail(c, badRequest('DeleteOptions.dryRun: a list of strings is required, e.g. ["All"]'));
+    const dry = dryRunOf(options.dryRun ?? []);
+    if (typeof dry !== "boolean") return fail(c, dry);
+    optionsDryRun = dry;
   }
   const req: WriteRequest = { ...refOf(path), dryRun: dryRun || optionsDryRun, op: "delete", name: path.name!, preconditions };
   return answer(c, path, await configStore(c.env).write(req));

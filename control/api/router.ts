@@ -1,8 +1,6 @@
 // The Kubernetes-compatible API as one Hono sub-app: version, discovery, OpenAPI, resources.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Env } from "../env.ts";
-import { MAX_BODY_BYTES } from "./body.ts";
 import {
   AGGREGATED_DISCOVERY_TYPE,
   aggregatedDiscovery,
@@ -17,24 +15,6 @@ import { handleResource } from "./resources.ts";
 import { status } from "./status.ts";
 
 export const kubeApi = new Hono<{ Bindings: Env }>();
-
-kubeApi.use(
-  "*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: async (c) => {
-      // Drain (and drop) the rest of the upload: an HTTP/1.1 client without `Expect: 100-continue`
-      // (kubectl, Node) reads the answer only after sending everything. The platform caps bodies.
-      try {
-        const reader = c.req.raw.body?.getReader();
-        while (reader && !(await reader.read()).done);
-      } catch {
-        // Already read as far as the limit (a chunked upload); nothing left to drain.
-      }
-      return c.json(status(413, "RequestEntityTooLarge", `the request body is larger than ${MAX_BODY_BYTES} bytes`), 413);
-    },
-  }),
-);
 
 // kubectl 1.32's gcloud dispatcher picks the client binary from `minor`; 32 selects kubectl 1.32.
 kubeApi.get("/version", (c) =>
@@ -74,6 +54,6 @@ kubeApi.all("/apis/*", (c) => resource(c));
 function resource(c: Ctx) {
   const parsed = parseResourcePath(c.req.path);
   if (!parsed) return c.json(status(404, "NotFound", "the server could not find the requested resource"), 404);
-  if (!parsed.ok) return c.json(status(404, parsed.reason, parsed.message), 404);
+  if (!parsed.ok) return c.json(parsed.status, parsed.status.code as 400 | 404);
   return handleResource(c, parsed.path);
 }

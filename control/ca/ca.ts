@@ -3,6 +3,7 @@
 // private key never leaves the proxy. WebCrypto + @peculiar/x509; runs in the Worker and in Node.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
+import { isDns1123Label, isDns1123Subdomain } from "../mesh/schema/meta.ts";
 
 x509.cryptoProvider.set(crypto);
 
@@ -108,6 +109,9 @@ export class MeshCa {
    * The CSR must be self-signed and name no identity but that one (it may name none).
    */
   async sign(csrPem: string, identity: { namespace: string; serviceAccount: string }, validitySeconds = DEFAULT_VALIDITY_SECONDS): Promise<SignResult> {
+    // Kubernetes names, so the SPIFFE ID has exactly the segments it claims (no "/", no empty or non-ASCII part).
+    if (!isDns1123Label(identity.namespace)) throw new CaError(400, `namespace: ${JSON.stringify(identity.namespace)} is not a DNS-1123 label`);
+    if (!isDns1123Subdomain(identity.serviceAccount)) throw new CaError(400, `serviceAccount: ${JSON.stringify(identity.serviceAccount)} is not a DNS-1123 subdomain`);
     let csr: x509.Pkcs10CertificateRequest;
     try {
       csr = new x509.Pkcs10CertificateRequest(csrPem);

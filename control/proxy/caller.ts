@@ -6,7 +6,8 @@ import { tokenMatches } from "../api/auth.ts";
 import type { Env } from "../env.ts";
 import { verifyWorkloadToken, type WorkloadIdentity } from "./tokens.ts";
 
-export type Caller = { admin: true } | ({ admin: false } & WorkloadIdentity);
+/** `expiresAt`: when the caller's workload token expires; a token minted for it must not outlive that. */
+export type Caller = { admin: true } | ({ admin: false; expiresAt?: number } & WorkloadIdentity);
 
 export type ProxyEnv = { Bindings: Env; Variables: { caller: Caller } };
 

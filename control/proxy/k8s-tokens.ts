@@ -20,6 +20,7 @@ export async function verifyKubernetesToken(env: KubernetesTokenConfig, token: s
       audience: AUDIENCE,
       ...(env.MESH_KUBERNETES_ISSUER ? { issuer: env.MESH_KUBERNETES_ISSUER } : {}),
       algorithms: ["RS256", "ES256"],
+      requiredClaims: ["exp"],
     });
     const k8s = payload["kubernetes.io"] as { namespace?: unknown; serviceaccount?: { name?: unknown }; pod?: { name?: unknown } } | undefined;
     if (typeof k8s?.namespace !== "string" || typeof k8s.serviceaccount?.name !== "string") return undefined;

@@ -25,23 +25,29 @@ export async function derivedSigningKey(adminToken: string, purpose: string): Pr
 
 const signingKey = (adminToken: string) => derivedSigningKey(adminToken, "workload-tokens/v1");
 
-export async function issueWorkloadToken(adminToken: string, id: WorkloadIdentity, ttlSeconds: number): Promise<string> {
+/** A workload token's identity and expiry (seconds since the epoch). */
+export interface VerifiedWorkloadToken extends WorkloadIdentity {
+  expiresAt: number;
+}
+
+/** A token for `id` living `ttlSeconds`, but never past `notAfter` (the expiry of the token it is minted for). */
+export async function issueWorkloadToken(adminToken: string, id: WorkloadIdentity, ttlSeconds: number, notAfter = Infinity): Promise<string> {
   return new SignJWT({ ns: id.namespace, sa: id.serviceAccount })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setSubject(`system:serviceaccount:${id.namespace}:${id.serviceAccount}`)
     .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .setExpirationTime(Math.min(Math.floor(Date.now() / 1000) + ttlSeconds, notAfter))
     .sign(await signingKey(adminToken));
 }
 
-/** The identity a token carries, or undefined when it is not a valid, unexpired workload token. */
-export async function verifyWorkloadToken(adminToken: string, token: string): Promise<WorkloadIdentity | undefined> {
+/** The identity a token carries, or undefined when it is not a valid, unexpired workload token (one without exp is not). */
+export async function verifyWorkloadToken(adminToken: string, token: string): Promise<VerifiedWorkloadToken | undefined> {
   try {
-    const { payload } = await jwtVerify(token, await signingKey(adminToken), { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, await signingKey(adminToken), { issuer: ISSUER, audience: AUDIENCE, algorithms: ["HS256"], requiredClaims: ["exp"] });
     if (typeof payload.ns !== "string" || typeof payload.sa !== "string") return undefined;
-    return { namespace: payload.ns, serviceAccount: payload.sa };
+    return { namespace: payload.ns, serviceAccount: payload.sa, expiresAt: payload.exp! };
   } catch {
     return undefined;
   }

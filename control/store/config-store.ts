@@ -26,7 +26,7 @@ import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts"
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
-import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS } from "./endpoints.ts";
+import { EndpointRegistry, EndpointLimits } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
 import { WatchHub, type WatchEvent } from "./watch.ts";
 import { targetPorts } from "../xds/template.ts";
@@ -99,7 +99,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
     migrate(this.sql);
-    this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at));
+    this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at), EndpointLimits.fromEnv(env));
     this.served = new ServedState(this.sql, env.MESH_KV, graceMs(env));
     ctx.blockConcurrencyWhile(async () => {
       // A store that served per-workload copies (before shared parts) compiles its state anew.
@@ -207,8 +207,11 @@ export class ConfigStore extends DurableObject<Env> {
     if (!caller.admin && (caller.namespace !== namespace || caller.serviceAccount !== row.serviceAccount))
       return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.serviceAccount})`);
     const labels = (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.labels;
-    const changed = this.endpoints.register({ namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls });
-    return { ok: true, changed, heartbeatSeconds: HEARTBEAT_SECONDS, ttlSeconds: ENDPOINT_TTL_MS / 1000, version: this.endpoints.version() };
+    const endpoint = { namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls };
+    if (!this.endpoints.hasRoomFor(endpoint))
+      return status(403, "Forbidden", `workload ${workload} already has ${this.endpoints.limits.maxPodsPerWorkload} pods registered (MESH_MAX_PODS_PER_WORKLOAD): deregister one, or wait until one stops heartbeating`);
+    const changed = this.endpoints.register(endpoint);
+    return { ok: true, changed, heartbeatSeconds: this.endpoints.limits.heartbeatSeconds, ttlSeconds: this.endpoints.limits.ttlMs / 1000, version: this.endpoints.version() };
   }
 
   deregisterEndpoint(namespace: string, pod: string, caller: { admin: boolean; namespace?: string }): { removed: boolean } | KubeStatus {

@@ -10,18 +10,57 @@
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import { getSetting, putSetting } from "./tables.ts";
 
-export const ENDPOINT_TTL_MS = 90_000;
-export const HEARTBEAT_SECONDS = 30;
-const SWEEP_MS = 15_000;
-const PERSIST_EVERY_MS = 60_000;
+export const DEFAULT_TTL_SECONDS = 90;
+export const DEFAULT_MAX_PODS_PER_WORKLOAD = 256;
 const PUBLISH_DEBOUNCE_MS = 1_000;
 const VERSION = "endpoints_version";
 const PUBLISHED = "endpoints_published";
 
 interface Live {
   endpoint: RegisteredEndpoint;
+  /** The deadline the pod's heartbeats earned (persisted in batches). */
   expiresAt: number;
   persistedExpiresAt: number;
+  /** Loaded from storage: the most the pod may have earned beyond its stored deadline (never persisted). */
+  loadedUntil: number;
+}
+
+const deadline = (l: Live) => Math.max(l.expiresAt, l.loadedUntil);
+
+/** How many pods a workload may register, and how long a pod lives without a heartbeat; the
+ *  timings follow from that TTL (90 s: heartbeat every 30 s, sweep every 15 s, deadlines persisted
+ *  once they moved by 60 s). */
+export class EndpointLimits {
+  readonly ttlMs: number;
+  readonly heartbeatSeconds: number;
+  readonly sweepMs: number;
+  readonly persistEveryMs: number;
+
+  constructor(
+    ttlSeconds = DEFAULT_TTL_SECONDS,
+    readonly maxPodsPerWorkload = DEFAULT_MAX_PODS_PER_WORKLOAD,
+  ) {
+    this.ttlMs = ttlSeconds * 1000;
+    this.heartbeatSeconds = Math.max(1, Math.floor(ttlSeconds / 3));
+    this.sweepMs = this.ttlMs / 6;
+    this.persistEveryMs = (this.ttlMs * 2) / 3;
+  }
+
+  /** How far a pod's deadline can be ahead of the stored one: moved by less than persistEveryMs, plus heartbeats until the next sweep. */
+  get unpersistedMs(): number {
+    return this.persistEveryMs + this.sweepMs;
+  }
+
+  /** MESH_ENDPOINT_TTL_SECONDS (≥ 3) and MESH_MAX_PODS_PER_WORKLOAD (≥ 1), integers; a default, with a warning, for one that is not. */
+  static fromEnv(env: { MESH_ENDPOINT_TTL_SECONDS?: string; MESH_MAX_PODS_PER_WORKLOAD?: string }): EndpointLimits {
+    const setting = (name: keyof typeof env, min: number, fallback: number) => {
+      const value = Number(env[name] ?? fallback);
+      if (Number.isInteger(value) && value >= min) return value;
+      console.warn(`${name}: "${env[name]}" is not an integer of at least ${min}; using ${fallback}`);
+      return fallback;
+    };
+    return new EndpointLimits(setting("MESH_ENDPOINT_TTL_SECONDS", 3, DEFAULT_TTL_SECONDS), setting("MESH_MAX_PODS_PER_WORKLOAD", 1, DEFAULT_MAX_PODS_PER_WORKLOAD));
+  }
 }
 
 export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
@@ -38,15 +77,17 @@ export class EndpointRegistry {
     private readonly sql: SqlStorage,
     private readonly kv: KVNamespace,
     private readonly wakeAt: (ms: number) => Promise<void>,
+    readonly limits = new EndpointLimits(),
   ) {}
 
   private entries(): Map<string, Live> {
     if (!this.live) {
       this.live = new Map();
-      // After a restart nobody knows who is alive: every pod gets one TTL from now to heartbeat.
-      const grace = Date.now() + ENDPOINT_TTL_MS;
+      // After a restart a pod keeps the deadline it had, never a fresh TTL (restarts more often than
+      // the TTL would keep a silent pod forever): the stored one, plus what heartbeats may have
+      // moved it since without its being stored yet.
       for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number }>("SELECT * FROM endpoints"))
-        this.live.set(r.pod_key, { endpoint: JSON.parse(r.body), expiresAt: Math.max(r.expires_at, grace), persistedExpiresAt: r.expires_at });
+        this.live.set(r.pod_key, { endpoint: JSON.parse(r.body), expiresAt: r.expires_at, persistedExpiresAt: r.expires_at, loadedUntil: r.expires_at + this.limits.unpersistedMs });
     }
     return this.live;
   }
@@ -63,12 +104,21 @@ export class EndpointRegistry {
     return [...this.entries().values()].map((l) => l.endpoint).sort((a, b) => (podKey(a.namespace, a.pod) < podKey(b.namespace, b.pod) ? -1 : 1));
   }
 
+  /** Whether a workload may register this pod: it is registered already, or the workload has fewer live pods than its limit. */
+  hasRoomFor(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
+    const entries = this.entries();
+    if (entries.get(podKey(endpoint.namespace, endpoint.pod))?.endpoint.workload === endpoint.workload) return true;
+    let pods = 0;
+    for (const l of entries.values()) if (l.endpoint.namespace === endpoint.namespace && l.endpoint.workload === endpoint.workload && deadline(l) > now) pods++;
+    return pods < this.limits.maxPodsPerWorkload;
+  }
+
   /** Registers or heartbeats a pod; true when the membership changed (a new EDS version). */
   register(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
     const key = podKey(endpoint.namespace, endpoint.pod);
     const entries = this.entries();
     const current = entries.get(key);
-    const expiresAt = now + ENDPOINT_TTL_MS;
+    const expiresAt = now + this.limits.ttlMs;
     if (current && same(current.endpoint, endpoint)) {
       current.expiresAt = expiresAt;
       return false;
@@ -79,7 +129,7 @@ export class EndpointRegistry {
       JSON.stringify(endpoint),
       expiresAt,
     );
-    entries.set(key, { endpoint, expiresAt, persistedExpiresAt: expiresAt });
+    entries.set(key, { endpoint, expiresAt, persistedExpiresAt: expiresAt, loadedUntil: 0 });
     this.changed();
     return true;
   }
@@ -97,11 +147,11 @@ export class EndpointRegistry {
     const entries = this.entries();
     let expired = 0;
     for (const [key, l] of entries) {
-      if (l.expiresAt <= now) {
+      if (deadline(l) <= now) {
         entries.delete(key);
         this.sql.exec("DELETE FROM endpoints WHERE pod_key = ?", key);
         expired++;
-      } else if (l.expiresAt - l.persistedExpiresAt >= PERSIST_EVERY_MS) {
+      } else if (l.expiresAt - l.persistedExpiresAt >= this.limits.persistEveryMs) {
         this.sql.exec("UPDATE endpoints SET expires_at = ? WHERE pod_key = ?", l.expiresAt, key);
         l.persistedExpiresAt = l.expiresAt;
       }
@@ -109,7 +159,7 @@ export class EndpointRegistry {
     if (expired) putSetting(this.sql, VERSION, String(this.version() + 1));
     // A debounced publish still pending covers this; the sweep retries one that failed.
     if (this.version() > this.published() && !this.pending) await this.publish();
-    if (entries.size) await this.wakeAt(now + SWEEP_MS);
+    if (entries.size) await this.wakeAt(now + this.limits.sweepMs);
   }
 
   private changed(): void {
@@ -122,7 +172,7 @@ export class EndpointRegistry {
         console.error("publishing endpoints failed; the sweep retries", e instanceof Error ? e.message : e);
       }
     });
-    void this.wakeAt(Date.now() + SWEEP_MS);
+    void this.wakeAt(Date.now() + this.limits.sweepMs);
   }
 
   /** Writes the current membership as `endpoints/<version>`, then marks it published. */

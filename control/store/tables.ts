@@ -1,5 +1,7 @@
 // The ConfigStore's SQLite schema. One row per object; the history of every change; what
 // proxies are served, as shared parts (control/store/served-state.ts); small settings.
+import { capStoredNacks } from "./xds-state.ts";
+
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS objects (
     resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -31,6 +33,7 @@ export const SCHEMA = `
 export function migrate(sql: SqlStorage): void {
   const columns = sql.exec<{ name: string }>("PRAGMA table_info(pending_cascades)").toArray().map((c) => c.name);
   if (!columns.includes("due_at")) sql.exec("ALTER TABLE pending_cascades ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0");
+  capStoredNacks(sql);
 }
 
 export function getSetting(sql: SqlStorage, key: string): string | undefined {

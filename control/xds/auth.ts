@@ -1,7 +1,6 @@
 // Who is calling an xDS, bootstrap, CA or registration endpoint: the admin, a workload token,
 // or (bootstrap only) a Kubernetes projected service-account token. Workload token checks are
 // remembered per isolate until shortly before the token expires: every proxy poll presents one.
-import { decodeJwt } from "jose";
 import { tokenMatches } from "../api/auth.ts";
 import type { Env } from "../env.ts";
 import type { Caller } from "../proxy/caller.ts";
@@ -26,12 +25,13 @@ export async function authenticate(env: Env, token: string | undefined, opts: { 
   const id = await verifyWorkloadToken(admin, token);
   if (id) {
     const caller: Caller = { admin: false, ...id };
-    const exp = (decodeJwt(token).exp ?? 0) * 1000;
-    verified.set(token, { caller, until: Math.min(exp, now + REMEMBER_MS), admin });
+    verified.set(token, { caller, until: Math.min(id.expiresAt * 1000, now + REMEMBER_MS), admin });
     return caller;
   }
   if (opts.kubernetes) {
     const k8s = await verifyKubernetesToken(env, token);
+    // No expiresAt: the kubelet renews a pod's projected token, and the bootstrap's workload token must
+    // outlast it (Envoy keeps its bootstrap for the pod's life); only the cluster mints those tokens.
     if (k8s) return { admin: false, namespace: k8s.namespace, serviceAccount: k8s.serviceAccount };
   }
   return undefined;

@@ -53,6 +53,12 @@ xdsApi.post("/v3/*", async (c) => {
   const kind = discoveryKind(c.req.path);
   if (!kind) return fail(c, 404, "NotFound", `unknown discovery path ${c.req.path}; served: /v3/discovery:{listeners,routes,clusters,endpoints}`);
   if (!c.env.MESH_ADMIN_TOKEN) return noAdminToken(c);
+  // A token in the Authorization header is checked before the body is read; Envoy's REST client
+  // cannot send one, so its token is in the (size-limited) body.
+  const bearer = bearerOf(c.req.header("authorization"));
+  const unauthorized = () => fail(c, 401, "Unauthorized", "a workload token is required (node.metadata.EDGE_MESH_TOKEN or an Authorization header)");
+  let caller = bearer === undefined ? undefined : await authenticate(c.env, bearer);
+  if (bearer !== undefined && !caller) return unauthorized();
   let body: unknown;
   try {
     body = await c.req.json();
@@ -61,14 +67,17 @@ xdsApi.post("/v3/*", async (c) => {
   }
   const req = parseDiscoveryRequest(body, kind);
   if (typeof req === "string") return fail(c, 400, "BadRequest", req);
-  const token = bearerOf(c.req.header("authorization")) ?? req.node.token;
-  const caller = await authenticate(c.env, token);
-  if (!caller) return fail(c, 401, "Unauthorized", "a workload token is required (node.metadata.EDGE_MESH_TOKEN or an Authorization header)");
+  const token = bearer ?? req.node.token;
+  caller ??= await authenticate(c.env, token);
+  if (!caller) return unauthorized();
   const { namespace, workload, serviceAccount } = req.node;
   if (!caller.admin && (caller.namespace !== namespace || (serviceAccount !== undefined && serviceAccount !== caller.serviceAccount)))
     return fail(c, 403, "Forbidden", `this token (${caller.namespace}/${caller.serviceAccount}) may not act as node ${namespace}/${serviceAccount ?? workload}`);
   const key = `${namespace}/${workload}`;
-  if (req.errorDetail) {
+  const fillToken = caller.admin ? "" : token!;
+  const res = await (kind === "endpoints" ? serveEndpoints(c, req, key, caller) : serveConfig(c, kind, req, key, caller, fillToken));
+  // A NACK counts only from a caller the read path let read this workload's config.
+  if (req.errorDetail && res.status < 400) {
     c.executionCtx.waitUntil(
       storeStub(c.env).recordNack({
         workload: key,
@@ -80,8 +89,7 @@ xdsApi.post("/v3/*", async (c) => {
       }),
     );
   }
-  const fillToken = caller.admin ? "" : token!;
-  return kind === "endpoints" ? serveEndpoints(c, req, key, caller) : serveConfig(c, kind, req, key, caller, fillToken);
+  return res;
 });
 
 async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "endpoints">, req: DiscoveryRequest, key: string, caller: Caller, token: string) {
@@ -158,7 +166,8 @@ xdsApi.get("/mesh/v1/bootstrap/:namespace/:workload", async (c) => {
   const serviceAccount = w?.serviceAccount ?? (caller.admin ? asked : caller.serviceAccount);
   if (!serviceAccount) return fail(c, 400, "BadRequest", "serviceAccount is required for a workload the mesh does not know");
   const ttl = Math.min(Number(c.env.MESH_PROXY_TOKEN_TTL_SECONDS ?? MAX_TTL_SECONDS) || MAX_TTL_SECONDS, MAX_TTL_SECONDS);
-  const token = await issueWorkloadToken(c.env.MESH_ADMIN_TOKEN, { namespace, serviceAccount }, ttl);
+  // A workload token never mints one that outlives it (else a 60 s token would renew itself forever).
+  const token = await issueWorkloadToken(c.env.MESH_ADMIN_TOKEN, { namespace, serviceAccount }, ttl, caller.admin ? undefined : caller.expiresAt);
   const doc = bootstrap({
     namespace,
     workload,

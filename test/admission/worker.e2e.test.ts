@@ -1,6 +1,6 @@
 // The webhook in the real Worker (wrangler dev, HTTPS): reached without the admin token, answers
-// Bookinfo reviews with patches that apply, honours namespace labels stored through the config API,
-// serves the webhook configuration, and never answers 5xx to 300 mutated reviews.
+// Bookinfo reviews with patches that apply, honours namespace labels stored through the config API (only
+// for a caller holding the webhook secret), serves the webhook configuration, and never answers 5xx to 300 mutated reviews.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { mutate, prng, seedReviews } from "./fuzz.ts";
@@ -42,14 +42,29 @@ test("bad input over HTTP: 415 and 400 Status answers", async () => {
   assert.equal(res.json().message, "request.object is required");
 });
 
-test("a namespace labelled istio-injection=disabled in the config API is honoured", { timeout: 60_000 }, async () => {
-  const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "legacy", labels: { "istio-injection": "disabled" } } };
-  const applied = await worker.kubectl(["apply", "-f", "-"], { input: JSON.stringify(ns) });
-  assert.equal(applied.code, 0, applied.stderr);
+test("a namespace labelled istio-injection=disabled in the config API is honoured for the secret's holder, and not revealed to anyone else", { timeout: 120_000 }, async () => {
+  const legacy = async (w: TestWorker) => {
+    const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "legacy", labels: { "istio-injection": "disabled" } } };
+    const applied = await w.kubectl(["apply", "-f", "-"], { input: JSON.stringify(ns) });
+    assert.equal(applied.code, 0, applied.stderr);
+  };
   const [details] = sampleObjects("bookinfo/platform/kube/bookinfo.yaml").filter((o) => o.kind === "Deployment");
-  const body = (await inject(JSON.stringify(podReview(podFromDeployment(details, "legacy"))))).json();
-  assert.equal(body.response.patch, undefined);
-  assert.equal(body.response.auditAnnotations.injection, "skipped: namespace legacy has istio-injection=disabled");
+  const review = JSON.stringify(podReview(podFromDeployment(details, "legacy")));
+  // No secret: the call is anonymous, so the answer is the same as for any namespace the API server selected.
+  await legacy(worker);
+  const anonymous = (await inject(review)).json();
+  assert.ok(anonymous.response.patch);
+  assert.doesNotMatch(JSON.stringify(anonymous), /disabled/);
+  const secured = await startTestWorker({ MESH_WEBHOOK_SECRET: "s3cret" });
+  try {
+    await legacy(secured);
+    const res = await secured.request("/inject/s3cret", { method: "POST", headers: JSON_TYPE, body: review, token: null });
+    const body = res.json();
+    assert.equal(body.response.patch, undefined);
+    assert.equal(body.response.auditAnnotations.injection, "skipped: namespace legacy has istio-injection=disabled");
+  } finally {
+    await secured.stop();
+  }
 });
 
 test("GET /mesh/v1/webhook-config names this Worker's /inject", async () => {

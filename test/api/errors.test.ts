@@ -8,6 +8,10 @@ import { INVALID_CASES } from "./invalid-objects.ts";
 
 const VS = "/apis/networking.istio.io/v1/namespaces/default/virtualservices";
 const JSON_TYPE = { "content-type": "application/json" };
+const YAML_TYPE = { "content-type": "application/yaml" };
+/** Billion laughs: nine levels of nine aliases each. */
+const aliasBomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]", ..."bcdefghi".split("").map((n, i) => `${n}: &${n} [${Array(9).fill(`*${"abcdefghi"[i]}`).join(", ")}]`)].join("\n");
+const deep = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
 const goodVs = { apiVersion: "networking.istio.io/v1", kind: "VirtualService", metadata: { name: "ok" }, spec: { hosts: ["reviews"], http: [{ route: [{ destination: { host: "reviews" } }] }] } };
 
 let w: TestWorker;
@@ -90,6 +94,15 @@ describe("garbage requests", () => {
     ["cluster-scoped path for a namespaced write", { method: "POST", path: "/apis/networking.istio.io/v1/virtualservices", headers: JSON_TYPE, body: JSON.stringify(goodVs) }, 400, "BadRequest"],
     ["namespace in the body differs from the URL", { method: "POST", headers: JSON_TYPE, body: JSON.stringify({ ...goodVs, metadata: { name: "x", namespace: "kube-system" } }) }, 400, "BadRequest"],
     ["stale resourceVersion on update", { method: "PUT", path: `${VS}/ok`, headers: JSON_TYPE, body: JSON.stringify({ ...goodVs, metadata: { name: "ok", resourceVersion: "1" } }) }, 409, "Conflict"],
+    ["10,000-deep JSON in a create", { method: "POST", headers: JSON_TYPE, body: `{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"deep"},"spec":${deep(10_000)}}` }, 400, "BadRequest"],
+    ["10,000-deep merge patch", { method: "PATCH", path: `${VS}/ok`, headers: { "content-type": "application/merge-patch+json" }, body: `{"spec":${deep(10_000)}}` }, 400, "BadRequest"],
+    ["10,000-deep JSON patch value", { method: "PATCH", path: `${VS}/ok`, headers: { "content-type": "application/json-patch+json" }, body: `[{"op":"add","path":"/metadata/labels","value":${deep(10_000)}}]` }, 400, "BadRequest"],
+    ["YAML alias bomb", { method: "POST", headers: YAML_TYPE, body: `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: bomb}\nspec:\n  ${aliasBomb.replaceAll("\n", "\n  ")}\n` }, 400, "BadRequest"],
+    ["YAML alias to itself", { method: "POST", headers: YAML_TYPE, body: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: loop}\nspec: {hosts: [reviews]}\nstatus: &s {loop: *s}\n" }, 400, "BadRequest"],
+    ["malformed URL escape", { method: "GET", path: `${VS}/%ZZ` }, 400, "BadRequest"],
+    ["malformed URL escape in a write", { method: "PUT", path: `${VS}/ok%E0%A4%A`, headers: JSON_TYPE, body: JSON.stringify(goodVs) }, 400, "BadRequest"],
+    ["DeleteOptions dryRun as a string", { method: "DELETE", path: `${VS}/ok`, headers: JSON_TYPE, body: JSON.stringify({ dryRun: "All" }) }, 400, "BadRequest"],
+    ["DeleteOptions dryRun with an unknown value", { method: "DELETE", path: `${VS}/ok`, headers: JSON_TYPE, body: JSON.stringify({ dryRun: ["all"] }) }, 400, "BadRequest"],
     ["delete with a stale precondition", { method: "DELETE", path: `${VS}/ok`, headers: JSON_TYPE, body: JSON.stringify({ preconditions: { resourceVersion: "1" } }) }, 409, "Conflict"],
   ];
 

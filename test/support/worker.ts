@@ -31,8 +31,8 @@ export interface TestWorker {
   apply(...files: string[]): Promise<void>;
   /** A workload token for a namespace + service account, issued with the admin token. */
   workloadToken(namespace: string, serviceAccount: string, ttlSeconds?: number): Promise<string>;
-  /** Stops wrangler dev and starts it again on the same port and local state. */
-  restart(): Promise<void>;
+  /** Stops wrangler dev and starts it again on the same port and local state (after `whileStopped`, if given). */
+  restart(whileStopped?: () => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,8 +95,9 @@ export async function startTestWorker(vars: Record<string, string> = {}): Promis
       if (r.status !== 201) throw new Error(`issuing a workload token failed: ${r.status} ${r.body}`);
       return r.json().token as string;
     },
-    async restart() {
+    async restart(whileStopped) {
       await worker.stop();
+      await whileStopped?.();
       worker = await startWranglerDev(options);
     },
     async stop() {

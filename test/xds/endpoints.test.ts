@@ -2,17 +2,18 @@
 // write nothing; deadlines are persisted in batches; expired pods leave; a burst publishes once.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ENDPOINT_TTL_MS, EndpointRegistry } from "../../control/store/endpoints.ts";
+import { EndpointRegistry, EndpointLimits } from "../../control/store/endpoints.ts";
 import type { RegisteredEndpoint } from "../../control/xds/translate/endpoints.ts";
 import { FakeKv, FakeSql } from "./fake-sql.ts";
 
+const ENDPOINT_TTL_MS = new EndpointLimits().ttlMs;
 const pod = (i: number): RegisteredEndpoint => ({ namespace: "default", workload: "reviews-v1", pod: `reviews-v1-${i}`, ip: `10.0.${i >> 8}.${i & 255}`, ports: { http: 9080 }, labels: { app: "reviews" }, mtls: true });
 
-function registry() {
+function registry(limits = new EndpointLimits()) {
   const sql = new FakeSql();
   const kv = new FakeKv();
   const wakes: number[] = [];
-  const r = new EndpointRegistry(sql as unknown as SqlStorage, kv as unknown as KVNamespace, async (at) => void wakes.push(at));
+  const r = new EndpointRegistry(sql as unknown as SqlStorage, kv as unknown as KVNamespace, async (at) => void wakes.push(at), limits);
   return { r, sql, kv, wakes };
 }
 
@@ -50,10 +51,38 @@ test("pods that stop heartbeating expire; deadlines are persisted in batches", a
   assert.equal(sql.endpoints.size, 1);
 });
 
-test("after a restart every stored pod gets one TTL to heartbeat", () => {
+test("after a restart a pod keeps its stored deadline (plus what heartbeats may not have stored yet), never a fresh TTL", async () => {
   const { r, sql, kv } = registry();
-  const old = Date.now() - 10 * ENDPOINT_TTL_MS;
-  r.register(pod(1), old);
-  const restarted = new EndpointRegistry(sql as unknown as SqlStorage, kv as unknown as KVNamespace, async () => {});
-  assert.deepEqual(restarted.list().map((e) => e.pod), ["reviews-v1-1"]);
+  const limits = new EndpointLimits();
+  const t0 = Date.now();
+  r.register(pod(1), t0 - 10 * ENDPOINT_TTL_MS);
+  r.register(pod(2), t0);
+  // pod 2 heartbeats up to just before its deadline would be persisted, then the object restarts.
+  r.register(pod(2), t0 + limits.persistEveryMs - 1);
+  await r.sweep(t0 + limits.persistEveryMs);
+  assert.equal(sql.endpoints.get("default/reviews-v1-2")!.expires_at, t0 + ENDPOINT_TTL_MS, "not persisted yet");
+  const restarted = () => new EndpointRegistry(sql as unknown as SqlStorage, kv as unknown as KVNamespace, async () => {});
+  // The long-silent pod leaves at the first sweep; pod 2 lives as long as its last heartbeat earned.
+  await restarted().sweep(t0 + limits.persistEveryMs);
+  assert.deepEqual(restarted().list().map((e) => e.pod), ["reviews-v1-2"]);
+  await restarted().sweep(t0 + limits.persistEveryMs - 1 + ENDPOINT_TTL_MS - 1);
+  assert.deepEqual(restarted().list().map((e) => e.pod), ["reviews-v1-2"]);
+  // However often the object restarts, a silent pod is gone once that allowance has passed.
+  await restarted().sweep(t0 + ENDPOINT_TTL_MS + limits.unpersistedMs);
+  assert.deepEqual(restarted().list(), []);
+});
+
+test("a workload registers at most maxPodsPerWorkload live pods; heartbeats, other workloads and expired pods do not count", async () => {
+  const { r } = registry(new EndpointLimits(90, 2));
+  const t0 = Date.now();
+  for (const i of [1, 2]) {
+    assert.equal(r.hasRoomFor(pod(i), t0), true);
+    r.register(pod(i), t0);
+  }
+  assert.equal(r.hasRoomFor(pod(3), t0), false);
+  assert.equal(r.hasRoomFor(pod(1), t0), true, "a registered pod heartbeats");
+  assert.equal(r.hasRoomFor({ ...pod(3), workload: "reviews-v2" }, t0), true);
+  assert.equal(r.hasRoomFor(pod(3), t0 + ENDPOINT_TTL_MS), true, "expired pods leave room before the sweep");
+  r.deregister("default", "reviews-v1-1");
+  assert.equal(r.hasRoomFor(pod(3), t0), true);
 });
