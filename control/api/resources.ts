@@ -13,8 +13,11 @@ import { fieldsOf, matches, parseFieldSelector, parseLabelSelector } from "./sel
 import { badRequest, notFound, status, type KubeStatus } from "./status.ts";
 import { toTable, wantsTable } from "./table.ts";
 import { shapeWatch } from "./watch.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/decode.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
+
+const isProtobuf = (contentType: string | undefined) => (contentType ?? "").split(";")[0].trim().toLowerCase() === PROTOBUF_MEDIA_TYPE;
 
 /** The store's RPC surface, typed plainly (RPC's inferred types lose index signatures). */
 export interface StoreClient {
@@ -130,7 +133,9 @@ function checkKind(spec: KindSpec, obj: { apiVersion: string; kind: string }): K
 }
 
 async function write(c: Ctx, path: ResourcePath, dryRun: boolean, op: "create" | "replace"): Promise<Response> {
-  const parsed = parseBody(await c.req.text(), c.req.header("content-type"));
+  const contentType = c.req.header("content-type");
+  // kubectl sends the core kinds it creates itself (create namespace, configmap, ...) as protobuf.
+  const parsed = isProtobuf(contentType) ? decodeProtobufObject(new Uint8Array(await c.req.arrayBuffer())) : parseBody(await c.req.text(), contentType);
   if (!parsed.ok) return fail(c, parsed.status);
   const obj = asObject(parsed.value);
   if (!obj.ok) return fail(c, obj.status);
