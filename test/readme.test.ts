@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { httpsRequest } from "../control/dev/https-request.ts";
 import { PROJECT_ROOT } from "../control/dev/wrangler-dev.ts";
-import { freePort, SAMPLES } from "./support/worker.ts";
+import { freePort } from "./support/worker.ts";
 
 const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
 const dir = mkdtempSync(join(tmpdir(), "edge-mesh-clone-"));
@@ -48,12 +48,16 @@ test("fresh clone: npm install && npm start, then kubectl works", { timeout: 300
     assert.ok(token && token.length >= 32, "npm start wrote a random token to .dev.vars");
     assert.ok(out.includes(token), "the token is printed for the user");
 
+    // In the clone, as the printed hint says: the samples ship with the repository.
     const kubectl = (...args: string[]) =>
-      execFileSync("kubectl", ["--kubeconfig", join(clone, ".mesh/kubeconfig"), ...args], {
+      execFileSync("kubectl", ["--kubeconfig", ".mesh/kubeconfig", ...args], {
+        cwd: clone,
         env: { ...process.env, HOME: join(dir, "home"), KUBECONFIG: "" },
         encoding: "utf8",
       });
-    assert.match(kubectl("apply", "-f", `${SAMPLES}bookinfo/networking/virtual-service-all-v1.yaml`), /virtualservice.networking.istio.io\/reviews created/);
+    const sample = "samples/bookinfo/networking/virtual-service-all-v1.yaml";
+    assert.ok(out.includes(`apply -f ${sample}`), out);
+    assert.match(kubectl("apply", "-f", sample), /virtualservice.networking.istio.io\/reviews created/);
     assert.match(kubectl("get", "vs"), /^NAME\s+GATEWAYS\s+HOSTS\s+AGE$/m);
   } finally {
     process.kill(-start.pid!, "SIGINT");

@@ -13,7 +13,7 @@ import type { Applier, ControlPlaneAccess } from "./demo-apply.ts";
 import { httpsRequest } from "./https-request.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
 
-export const SAMPLES = join(PROJECT_ROOT, "..", "shared", "istio-samples");
+export const SAMPLES = join(PROJECT_ROOT, "samples");
 export const bookinfoSample = (p: string) => join(SAMPLES, "bookinfo", p);
 
 export type GatewayFlavour = "gateway-api" | "istio";

@@ -77,8 +77,8 @@ Open http://${mesh.ingressAddress}/productpage  (reload: reviews v1 no stars, v2
 
 Try, in another terminal:
   export KUBECONFIG=${cp.kubeconfig}
-  kubectl apply -f ../shared/istio-samples/bookinfo/networking/destination-rule-all.yaml
-  kubectl apply -f ../shared/istio-samples/bookinfo/networking/virtual-service-reviews-50-v3.yaml
+  kubectl apply -f samples/bookinfo/networking/destination-rule-all.yaml
+  kubectl apply -f samples/bookinfo/networking/virtual-service-reviews-50-v3.yaml
   for i in $(seq 20); do curl -s http://${mesh.ingressAddress}/productpage | grep -o 'reviews-v[0-9]'; done | sort | uniq -c
   curl -s http://${mesh.topology.workloads["productpage-v1"]?.admin}/config_dump    # what productpage's proxy runs
 

@@ -33,8 +33,8 @@ edge-mesh control plane is up on ${worker.url}
   state:        .wrangler/state    (local KV + Durable Object; survives restarts)
 
 Next:
-  kubectl --kubeconfig .mesh/kubeconfig apply -f ../shared/istio-samples/bookinfo/platform/kube/bookinfo.yaml
-  kubectl --kubeconfig .mesh/kubeconfig apply -f ../shared/istio-samples/bookinfo/networking/virtual-service-all-v1.yaml
+  kubectl --kubeconfig .mesh/kubeconfig apply -f samples/bookinfo/platform/kube/bookinfo.yaml
+  kubectl --kubeconfig .mesh/kubeconfig apply -f samples/bookinfo/networking/virtual-service-all-v1.yaml
   kubectl --kubeconfig .mesh/kubeconfig get vs
 
 Ctrl-C stops it.`);

@@ -1,5 +1,5 @@
 // proxy-wasm ABI 0.2.1 constants (Envoy numbering) and the import set Envoy provides.
-// See ../../../shared/notes/proxy-wasm-host.md.
+// See docs/proxy-wasm-host.md.
 
 export const WasmResult = {
   Ok: 0,

@@ -2,7 +2,7 @@
 // the SDK (only the ones a filter actually calls end up in the module's import section); the
 // SDK's runtime is NOT used: it logs to WASI stdout, builds debug strings on every call, asks
 // for properties with dotted names and pulls ABI 0.1.0 / FastEdge-only imports. See
-// ../shared/notes/proxy-wasm-host.md.
+// docs/proxy-wasm-host.md.
 export {
   proxy_log,
   proxy_get_log_level,

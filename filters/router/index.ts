@@ -151,7 +151,7 @@ class Router extends MeshFilter {
     // One replace: Envoy's replace (HeaderMap::setCopy) drops every client-sent value before adding
     // ours (Envoy >= 1.17; older versions kept later duplicates), and any request-header edit by a
     // wasm filter clears the route cache, so the router re-picks the route by this cluster_header
-    // (../shared/notes/proxy-wasm-host.md; Envoy's wasm Context::replaceHeaderMapValue).
+    // (docs/proxy-wasm-host.md; Envoy's wasm Context::replaceHeaderMapValue).
     setHeaderBytes(M, CLUSTER_HEADER, dest.clusterBytes);
     if (route.hasResponseOps) this.chosen.set(ctx, new Chosen(route, dest));
     if (debugEnabled()) logDebug("route " + route.origin + " -> " + dest.cluster + (delayed ? " after a " + (<i64>route.delayMs).toString() + " ms fault delay" : ""));

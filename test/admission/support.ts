@@ -15,7 +15,7 @@ export const SETTINGS: InjectionSettings = { ...DEFAULT_SETTINGS, controlPlaneUr
 
 type Obj = Record<string, any>;
 
-/** Every object in a sample YAML file under ../shared/istio-samples/. */
+/** Every object in a sample YAML file under samples/ (path relative to it). */
 export function sampleObjects(path: string): Obj[] {
   return parseAllDocuments(readFileSync(`${SAMPLES}${path}`, "utf8"))
     .map((d) => d.toJSON() as Obj | null)

@@ -7,7 +7,7 @@ import { analyze, formatText, type Finding } from "../../control/mesh/analyze/in
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import { configFromYaml } from "../support/mesh-fixtures.ts";
 
-const BOOKINFO = new URL("../../../shared/istio-samples/bookinfo/", import.meta.url);
+const BOOKINFO = new URL("../../samples/bookinfo/", import.meta.url);
 const sample = (path: string) => readFileSync(new URL(path, BOOKINFO), "utf8");
 const APP = sample("platform/kube/bookinfo.yaml");
 const DRS = sample("networking/destination-rule-all.yaml");

@@ -9,8 +9,8 @@ import { validateObject } from "../../control/mesh/validate.ts";
 
 export type { FieldError } from "../../control/mesh/kinds/types.ts";
 
-/** The upstream samples, checked out next to this repository. */
-export const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url);
+/** The upstream samples, vendored in samples/ (see samples/README.md). */
+export const SAMPLES = new URL("../../samples/", import.meta.url);
 
 /** A document as read from YAML (or made by hand): loosely typed, since tests poke at any field. */
 export type Doc = Record<string, any> & { apiVersion: string; kind: string; metadata: { name: string; [field: string]: any } };

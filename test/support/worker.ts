@@ -11,7 +11,7 @@ import { httpsRequest, type HttpResponse } from "../../control/dev/https-request
 import { ensureLocalTls } from "../../control/dev/local-tls.ts";
 import { startWranglerDev } from "../../control/dev/wrangler-dev.ts";
 
-export const SAMPLES = new URL("../../../shared/istio-samples/", import.meta.url).pathname;
+export const SAMPLES = new URL("../../samples/", import.meta.url).pathname;
 
 export interface KubectlResult {
   code: number;
