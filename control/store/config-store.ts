@@ -22,7 +22,7 @@ import type { ListResult, PatchType, ResourceRef, WriteRequest, WriteResult } fr
 import { sameContent } from "./revision-diff.ts";
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { recordSnapshot, workloadIndex, workloadRow, type WorkloadIndex } from "./workload-state.ts";
-import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS } from "./endpoints.ts";
+import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS, type EndpointCaller } from "./endpoints.ts";
 import { hasStaleXds, listNacks, recordNack, retranslateXds, type Nack } from "./xds-state.ts";
 import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
@@ -162,13 +162,14 @@ export class ConfigStore extends DurableObject<Env> {
     if (!caller.admin && (caller.namespace !== namespace || caller.serviceAccount !== row.service_account))
       return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.service_account})`);
     const labels = (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.labels;
-    const changed = this.endpoints.register({ namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls });
+    const changed = this.endpoints.register({ namespace, workload: name, serviceAccount: row.service_account, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls }, caller);
+    if (typeof changed === "string") return status(403, "Forbidden", changed);
     return { ok: true, changed, heartbeatSeconds: HEARTBEAT_SECONDS, ttlSeconds: ENDPOINT_TTL_MS / 1000, version: this.endpoints.version() };
   }
 
-  deregisterEndpoint(namespace: string, pod: string, caller: { admin: boolean; namespace?: string }): { removed: boolean } | KubeStatus {
-    if (!caller.admin && caller.namespace !== namespace) return status(403, "Forbidden", `this token may not remove endpoints in namespace ${namespace}`);
-    return { removed: this.endpoints.deregister(namespace, pod) };
+  deregisterEndpoint(namespace: string, pod: string, caller: EndpointCaller): { removed: boolean } | KubeStatus {
+    const removed = this.endpoints.deregister(namespace, pod, caller);
+    return typeof removed === "string" ? status(403, "Forbidden", removed) : { removed };
   }
 
   /** The newest endpoint version whose KV document is written. */

@@ -7,8 +7,15 @@
 // changes (a new pod, a changed address, an expired or removed pod) write one row and bump the
 // EDS version. A burst of changes is published to KV once (debounced), as one immutable
 // `endpoints/<version>` document.
+//
+// Ownership: a pod belongs to the workload (and service account) that registered it while its
+// registration lives. A workload token may register only pods that are free or already its
+// own workload's, and remove only pods of a workload running as its own service account; the
+// admin may do either. Without this a token of one workload could move another's pods into its
+// own cluster or take them out of EDS.
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import { getSetting, putSetting } from "./tables.ts";
+import { workloadRow } from "./workload-state.ts";
 
 export const ENDPOINT_TTL_MS = 90_000;
 export const HEARTBEAT_SECONDS = 30;
@@ -25,6 +32,15 @@ interface Live {
 }
 
 export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
+
+/** Who registers or removes a pod: the admin, or a workload token's namespace and service account. */
+export interface EndpointCaller {
+  admin: boolean;
+  namespace?: string;
+  serviceAccount?: string;
+}
+
+const owner = (e: RegisteredEndpoint) => `workload ${e.namespace}/${e.workload} (service account ${e.serviceAccount || "unknown"})`;
 
 function same(a: RegisteredEndpoint, b: RegisteredEndpoint): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -45,8 +61,12 @@ export class EndpointRegistry {
       this.live = new Map();
       // After a restart nobody knows who is alive: every pod gets one TTL from now to heartbeat.
       const grace = Date.now() + ENDPOINT_TTL_MS;
-      for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number }>("SELECT * FROM endpoints"))
-        this.live.set(r.pod_key, { endpoint: JSON.parse(r.body), expiresAt: Math.max(r.expires_at, grace), persistedExpiresAt: r.expires_at });
+      for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number }>("SELECT * FROM endpoints")) {
+        const endpoint = JSON.parse(r.body) as RegisteredEndpoint;
+        // Rows stored before registrations recorded their owner: the workload's service account.
+        endpoint.serviceAccount ??= workloadRow(this.sql, `${endpoint.namespace}/${endpoint.workload}`)?.service_account ?? "";
+        this.live.set(r.pod_key, { endpoint, expiresAt: Math.max(r.expires_at, grace), persistedExpiresAt: r.expires_at });
+      }
     }
     return this.live;
   }
@@ -63,11 +83,16 @@ export class EndpointRegistry {
     return [...this.entries().values()].map((l) => l.endpoint).sort((a, b) => (podKey(a.namespace, a.pod) < podKey(b.namespace, b.pod) ? -1 : 1));
   }
 
-  /** Registers or heartbeats a pod; true when the membership changed (a new EDS version). */
-  register(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
+  /**
+   * Registers or heartbeats a pod; true when the membership changed (a new EDS version). A string
+   * says why `caller` may not: the pod is live under another workload or service account.
+   */
+  register(endpoint: RegisteredEndpoint, caller: EndpointCaller, now = Date.now()): boolean | string {
     const key = podKey(endpoint.namespace, endpoint.pod);
     const entries = this.entries();
     const current = entries.get(key);
+    const theirs = current && current.expiresAt > now && (current.endpoint.workload !== endpoint.workload || current.endpoint.serviceAccount !== endpoint.serviceAccount);
+    if (theirs && !caller.admin) return `pod ${endpoint.pod} is registered to ${owner(current.endpoint)}; only that workload or the admin may change it`;
     const expiresAt = now + ENDPOINT_TTL_MS;
     if (current && same(current.endpoint, endpoint)) {
       current.expiresAt = expiresAt;
@@ -84,9 +109,15 @@ export class EndpointRegistry {
     return true;
   }
 
-  deregister(namespace: string, pod: string): boolean {
+  /** Removes a pod; true when it was registered. A string says why `caller` may not. */
+  deregister(namespace: string, pod: string, caller: EndpointCaller): boolean | string {
     const key = podKey(namespace, pod);
-    if (!this.entries().delete(key)) return false;
+    const current = this.entries().get(key);
+    if (!caller.admin && caller.namespace !== namespace) return `this token may not remove endpoints in namespace ${namespace}`;
+    if (!current) return false;
+    if (!caller.admin && caller.serviceAccount !== current.endpoint.serviceAccount)
+      return `pod ${pod} belongs to ${owner(current.endpoint)}; this token runs as ${caller.namespace}/${caller.serviceAccount}`;
+    this.entries().delete(key);
     this.sql.exec("DELETE FROM endpoints WHERE pod_key = ?", key);
     this.changed();
     return true;
