@@ -1,9 +1,11 @@
 // String matchers compiled from the config (Istio StringMatch, Gateway API path prefixes, Istio
 // authorization values) and CIDR blocks. Matching never allocates: case-insensitive comparison
 // is done in place on ASCII letters.
-import { compileRegex, lowerAscii, Regex, regexError } from "./regex";
+import { compileRegex, Regex } from "./regex";
+import { regexError } from "./regex-syntax";
 import { Reader } from "./schema";
-import { hexDigit, JsonValue } from "./json";
+import { hexDigit, lowerAscii } from "./chars";
+import { JsonValue } from "./json";
 import { toLowerAscii } from "./request";
 import { isPathTemplate, matchPathTemplate, parsePathTemplate, PathTemplate } from "./path-template";
 

@@ -96,6 +96,38 @@ describe("issue 18: AuthorizationPolicy path templates are enforced, not compare
   });
 });
 
+describe("issue 18: the API accepts exactly the regexes the filters run", () => {
+  const vs = (regex: string) =>
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ratings-re\n  namespace: default\nspec:\n  hosts: [ratings]\n  http:\n  - match:\n    - uri:\n        regex: ${JSON.stringify(regex)}\n    route:\n    - destination:\n        host: ratings\n  - directResponse:\n      status: 418\n`;
+  before(() => useCase("reviews-test-v2"));
+
+  test("RE2 syntax JS lacks ([[:alpha:]], (?s), (?i:...)) is accepted and the proxies run it", async () => {
+    const r = await w.kubectl(["apply", "-f", "-"], { input: vs("/ratings/[[:alpha:]]+(?s:.)?(?i:X)") });
+    assert.equal(r.code, 0, r.stderr);
+    for (const [path, routed] of [["/ratings/abcX", true], ["/ratings/abcx", true], ["/ratings/0", false]] as const) {
+      const { status, body } = await explain({ source: { namespace: "default", workload: "productpage-v1" }, request: { authority: "ratings:9080", path, method: "GET" } });
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.cluster, routed ? "outbound|9080||ratings.default.svc.cluster.local" : null, `${path}: ${body.trace.join("\n")}`);
+      if (!routed) assert.equal(body.localReply.status, 418);
+    }
+  });
+
+  test("regexes the filters cannot run are refused with the field named, on dry run too", async () => {
+    const cases: [string, RegExp][] = [
+      ["\\p{L}+", /Unicode character classes/],
+      ["a{2000}", /counts are limited to 1000/],
+      ["(a|b|c|d|e|f|g|h)".repeat(40), /regex program too large: more than 100 instructions/],
+    ];
+    for (const [regex, why] of cases)
+      for (const args of [["apply", "--dry-run=server", "-f", "-"], ["apply", "-f", "-"]]) {
+        const r = await w.kubectl(args, { input: vs(regex) });
+        assert.notEqual(r.code, 0, `${regex} was accepted (${args.join(" ")})`);
+        assert.match(r.stderr, /spec\.http\[0\]\.match\[0\]\.uri\.regex: Invalid value: .*invalid regex/);
+        assert.match(r.stderr, why);
+      }
+  });
+});
+
 describe("explain input errors", () => {
   test("bad bodies → 400, unknown workloads → 404", async () => {
     assert.equal((await explain({})).status, 400);
