@@ -31,7 +31,8 @@ export const OP_NWORDB: u8 = 10; // \B
 /**
  * The program budget, in instructions. Matching costs input length × program size, so this bounds
  * what one request header can cost; Envoy bounds RE2 the same way (runtime
- * re2.max_program_size.error_level, 100 by default), and our instructions are no smaller than RE2's.
+ * re2.max_program_size.error_level, 100 by default). RE2 spends at least one instruction where we
+ * spend one (more for UTF-8 `.` and classes), so this is no stricter than Envoy's default.
  */
 export const MAX_PROGRAM: i32 = 100;
 const MAX_DEPTH: i32 = 64;
