@@ -54,6 +54,16 @@ describe("the API accepts exactly the regexes the filter compiles", () => {
       }
     });
 
+  it("HTTPRoute RegularExpression path, header and query matches go through the same compiler", () => {
+    const errorsOf = specErrorsOf({ group: "gateway.networking.k8s.io", namespace: "default" });
+    const route = (regex: string) =>
+      errorsOf("HTTPRoute", {
+        rules: [{ matches: [{ path: { type: "RegularExpression", value: regex }, headers: [{ type: "RegularExpression", name: "x", value: regex }], queryParams: [{ type: "RegularExpression", name: "q", value: regex }] }] }],
+      }).map((e) => e.field);
+    assert.deepEqual(route("/[[:alpha:]]+"), []);
+    assert.deepEqual(route("/\\p{L}+"), ["spec.rules[0].matches[0].path.value", "spec.rules[0].matches[0].headers[0].value", "spec.rules[0].matches[0].queryParams[0].value"]);
+  });
+
   it("refusals say why", () => {
     assert.match(regexError("\\p{L}+")!, /Unicode character classes \(\\p, \\P\) are not supported/);
     assert.match(regexError("a{2000}")!, /bad repetition operator \{2000\}: counts are limited to 1000 \(RE2\)/);
