@@ -26,7 +26,7 @@ import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts"
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
-import { EndpointRegistry, EndpointLimits } from "./endpoints.ts";
+import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
 import { WatchHub, type WatchEvent } from "./watch.ts";
 import { targetPorts } from "../xds/template.ts";
@@ -207,16 +207,17 @@ export class ConfigStore extends DurableObject<Env> {
     if (!caller.admin && (caller.namespace !== namespace || caller.serviceAccount !== row.serviceAccount))
       return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.serviceAccount})`);
     const labels = (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.labels;
-    const endpoint = { namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls };
+    const endpoint = { namespace, workload: name, serviceAccount: row.serviceAccount, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls };
     if (!this.endpoints.hasRoomFor(endpoint))
       return status(403, "Forbidden", `workload ${workload} already has ${this.endpoints.limits.maxPodsPerWorkload} pods registered (MESH_MAX_PODS_PER_WORKLOAD): deregister one, or wait until one stops heartbeating`);
-    const changed = this.endpoints.register(endpoint);
+    const changed = this.endpoints.register(endpoint, caller);
+    if (typeof changed === "string") return status(403, "Forbidden", changed);
     return { ok: true, changed, heartbeatSeconds: this.endpoints.limits.heartbeatSeconds, ttlSeconds: this.endpoints.limits.ttlMs / 1000, version: this.endpoints.version() };
   }
 
-  deregisterEndpoint(namespace: string, pod: string, caller: { admin: boolean; namespace?: string }): { removed: boolean } | KubeStatus {
-    if (!caller.admin && caller.namespace !== namespace) return status(403, "Forbidden", `this token may not remove endpoints in namespace ${namespace}`);
-    return { removed: this.endpoints.deregister(namespace, pod) };
+  deregisterEndpoint(namespace: string, pod: string, caller: EndpointCaller): { removed: boolean } | KubeStatus {
+    const removed = this.endpoints.deregister(namespace, pod, caller);
+    return typeof removed === "string" ? status(403, "Forbidden", removed) : { removed };
   }
 
   /** The newest endpoint version whose KV document is written. */

@@ -7,6 +7,12 @@
 // changes (a new pod, a changed address, an expired or removed pod) write one row and bump the
 // EDS version. A burst of changes is published to KV once (debounced), as one immutable
 // `endpoints/<version>` document.
+//
+// Ownership: a pod belongs to the workload (and service account) that registered it while its
+// registration lives. A workload token may register only pods that are free or already its
+// own workload's, and remove only pods of a workload running as its own service account; the
+// admin may do either. Without this a token of one workload could move another's pods into its
+// own cluster or take them out of EDS.
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import { getSetting, putSetting } from "./tables.ts";
 
@@ -65,6 +71,17 @@ export class EndpointLimits {
 
 export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
 
+/** Who registers or removes a pod: the admin, or a workload token's namespace and service account. */
+export interface EndpointCaller {
+  admin: boolean;
+  namespace?: string;
+  serviceAccount?: string;
+}
+
+/** Rows stored before registrations recorded their service account belong to their workload's. */
+const sameOwner = (e: RegisteredEndpoint, serviceAccount: string | undefined) => e.serviceAccount === undefined || e.serviceAccount === serviceAccount;
+const owner = (e: RegisteredEndpoint) => `workload ${e.namespace}/${e.workload} (service account ${e.serviceAccount || "unknown"})`;
+
 function same(a: RegisteredEndpoint, b: RegisteredEndpoint): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -104,20 +121,16 @@ export class EndpointRegistry {
     return [...this.entries().values()].map((l) => l.endpoint).sort((a, b) => (podKey(a.namespace, a.pod) < podKey(b.namespace, b.pod) ? -1 : 1));
   }
 
-  /** Whether a workload may register this pod: it is registered already, or the workload has fewer live pods than its limit. */
-  hasRoomFor(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
-    const entries = this.entries();
-    if (entries.get(podKey(endpoint.namespace, endpoint.pod))?.endpoint.workload === endpoint.workload) return true;
-    let pods = 0;
-    for (const l of entries.values()) if (l.endpoint.namespace === endpoint.namespace && l.endpoint.workload === endpoint.workload && deadline(l) > now) pods++;
-    return pods < this.limits.maxPodsPerWorkload;
-  }
-
-  /** Registers or heartbeats a pod; true when the membership changed (a new EDS version). */
-  register(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
+  /**
+   * Registers or heartbeats a pod; true when the membership changed (a new EDS version). A string
+   * says why `caller` may not: the pod is live under another workload or service account.
+   */
+  register(endpoint: RegisteredEndpoint, caller: EndpointCaller, now = Date.now()): boolean | string {
     const key = podKey(endpoint.namespace, endpoint.pod);
     const entries = this.entries();
     const current = entries.get(key);
+    const theirs = current && current.expiresAt > now && (current.endpoint.workload !== endpoint.workload || !sameOwner(current.endpoint, endpoint.serviceAccount));
+    if (theirs && !caller.admin) return `pod ${endpoint.pod} is registered to ${owner(current.endpoint)}; only that workload or the admin may change it`;
     const expiresAt = now + this.limits.ttlMs;
     if (current && same(current.endpoint, endpoint)) {
       current.expiresAt = expiresAt;
@@ -134,9 +147,15 @@ export class EndpointRegistry {
     return true;
   }
 
-  deregister(namespace: string, pod: string): boolean {
+  /** Removes a pod; true when it was registered. A string says why `caller` may not. */
+  deregister(namespace: string, pod: string, caller: EndpointCaller): boolean | string {
     const key = podKey(namespace, pod);
-    if (!this.entries().delete(key)) return false;
+    const current = this.entries().get(key);
+    if (!caller.admin && caller.namespace !== namespace) return `this token may not remove endpoints in namespace ${namespace}`;
+    if (!current) return false;
+    if (!caller.admin && !sameOwner(current.endpoint, caller.serviceAccount))
+      return `pod ${pod} belongs to ${owner(current.endpoint)}; this token runs as ${caller.namespace}/${caller.serviceAccount}`;
+    this.entries().delete(key);
     this.sql.exec("DELETE FROM endpoints WHERE pod_key = ?", key);
     this.changed();
     return true;

@@ -3,7 +3,8 @@
 // "prefix*", "*suffix", "*" = any non-empty), CIDR blocks parsed, `when` keys resolved to
 // request attributes. Built once per accepted config; anything malformed rejects the config.
 import { JsonObject, JsonValue } from "../lib/json";
-import { Cidr, istioValue, parseCidr, StringMatcher } from "../lib/match";
+import { Cidr, istioPath, istioValue, parseCidr, StringMatcher } from "../lib/match";
+import { pathTemplateError } from "../lib/path-template";
 import { SlotNames, toLowerAscii } from "../lib/request";
 import { Reader } from "../lib/schema";
 
@@ -172,6 +173,18 @@ function values(r: Reader, o: JsonObject, key: string, path: string, ignoreCase:
   return out;
 }
 
+/** `paths`/`notPaths`: Istio values or path templates; a template the filter cannot enforce rejects the config. */
+function pathValues(r: Reader, o: JsonObject, key: string, path: string): StringMatcher[] {
+  const list = r.strings(o, key, path);
+  const out = new Array<StringMatcher>(0);
+  for (let i = 0; i < list.length; i++) {
+    const m = istioPath(list[i]);
+    if (m === null) r.fail(path + "." + key + "[" + i.toString() + "]", pathTemplateError);
+    else out.push(m);
+  }
+  return out;
+}
+
 function cidrs(r: Reader, list: string[], path: string): Cidr[] {
   const out = new Array<Cidr>(0);
   for (let i = 0; i < list.length; i++) {
@@ -224,8 +237,8 @@ function readOperation(r: Reader, v: JsonValue, path: string): Operation {
   op.notPorts = ports(r, r.strings(o, "notPorts", path), path + ".notPorts");
   op.methods = values(r, o, "methods", path, false);
   op.notMethods = values(r, o, "notMethods", path, false);
-  op.paths = values(r, o, "paths", path, false);
-  op.notPaths = values(r, o, "notPaths", path, false);
+  op.paths = pathValues(r, o, "paths", path);
+  op.notPaths = pathValues(r, o, "notPaths", path);
   return op;
 }
 

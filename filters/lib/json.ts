@@ -1,5 +1,7 @@
 // A small validating JSON parser (RFC 8259) producing a tree. Used off the request path: plugin
 // configuration and control-plane config bodies. Depth is capped; any error -> null.
+import { hexDigit } from "./chars";
+
 export const enum JsonKind { Null, Bool, Number, String, Array, Object }
 
 export class JsonValue {
@@ -225,12 +227,4 @@ class Parser {
     }
     return this.pos > start;
   }
-}
-
-/** Value of an ASCII hex digit, -1 for anything else. */
-export function hexDigit(c: i32): i32 {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
 }

@@ -1,15 +1,19 @@
 // String matchers compiled from the config (Istio StringMatch, Gateway API path prefixes, Istio
 // authorization values) and CIDR blocks. Matching never allocates: case-insensitive comparison
 // is done in place on ASCII letters.
-import { compileRegex, lowerAscii, Regex, regexError } from "./regex";
+import { compileRegex, Regex } from "./regex";
+import { regexError } from "./regex-syntax";
 import { Reader } from "./schema";
-import { hexDigit, JsonValue } from "./json";
+import { hexDigit, lowerAscii } from "./chars";
+import { JsonValue } from "./json";
 import { toLowerAscii } from "./request";
+import { isPathTemplate, matchPathTemplate, parsePathTemplate, PathTemplate } from "./path-template";
 
-export const enum MatchKind { Exact, Prefix, Suffix, Regex, SegmentPrefix, Present }
+export const enum MatchKind { Exact, Prefix, Suffix, Regex, SegmentPrefix, Present, PathTemplate }
 
 export class StringMatcher {
   regex: Regex | null = null;
+  template: PathTemplate | null = null;
   constructor(public kind: MatchKind, public value: string, public ignoreCase: bool) {
     if (ignoreCase) this.value = toLowerAscii(value);
   }
@@ -35,6 +39,8 @@ export class StringMatcher {
         return (<Regex>this.regex).fullMatch(s);
       case MatchKind.Present:
         return s.length > 0;
+      case MatchKind.PathTemplate:
+        return matchPathTemplate(<PathTemplate>this.template, s);
     }
     return false;
   }
@@ -106,6 +112,18 @@ export function istioValue(v: string, ignoreCase: bool): StringMatcher {
   if (v.length > 1 && v.endsWith("*")) return new StringMatcher(MatchKind.Prefix, v.substring(0, v.length - 1), ignoreCase);
   if (v.length > 1 && v.startsWith("*")) return new StringMatcher(MatchKind.Suffix, v.substring(1), ignoreCase);
   return new StringMatcher(MatchKind.Exact, v, ignoreCase);
+}
+
+/** Istio authorization `paths` value: a path template when it holds {*} or {**} (see
+ * path-template.ts), else istioValue. Null (reason in pathTemplateError) for a template that
+ * cannot be enforced. */
+export function istioPath(v: string): StringMatcher | null {
+  if (!isPathTemplate(v)) return istioValue(v, false);
+  const t = parsePathTemplate(v);
+  if (t === null) return null;
+  const m = new StringMatcher(MatchKind.PathTemplate, v, false);
+  m.template = t;
+  return m;
 }
 
 /** True when any matcher in `list` matches `s`. */

@@ -5,7 +5,8 @@
 import { JsonObject, JsonValue } from "../lib/json";
 import { readStringMatch, StringMatcher } from "../lib/match";
 import { utf8 } from "../lib/mem";
-import { compileRegex, Regex, regexError } from "../lib/regex";
+import { compileRegex, Regex } from "../lib/regex";
+import { regexError } from "../lib/regex-syntax";
 import { SlotNames, toLowerAscii } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { StringTable } from "../lib/string-table";

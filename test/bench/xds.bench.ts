@@ -50,12 +50,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function registryHeartbeats(): { perSec: number; writesPerHeartbeat: number } {
   const sql = new FakeSql();
   const registry = new EndpointRegistry(sql as unknown as SqlStorage, new FakeKv() as unknown as KVNamespace, async () => {});
-  const pod = (i: number) => ({ namespace: "default", workload: "reviews-v1", pod: `reviews-v1-${i}`, ip: `10.0.${i >> 8}.${i & 255}`, ports: { http: 9080 }, labels: { app: "reviews", version: "v1" }, mtls: true });
-  for (let i = 0; i < PODS; i++) registry.register(pod(i));
+  const pod = (i: number) => ({ namespace: "default", workload: "reviews-v1", serviceAccount: "bookinfo-reviews", pod: `reviews-v1-${i}`, ip: `10.0.${i >> 8}.${i & 255}`, ports: { http: 9080 }, labels: { app: "reviews", version: "v1" }, mtls: true });
+  const caller = { admin: false, namespace: "default", serviceAccount: "bookinfo-reviews" };
+  for (let i = 0; i < PODS; i++) registry.register(pod(i), caller);
   const writes = sql.writes;
   const start = performance.now();
   let n = 0;
-  while (performance.now() - start < 1000) for (let k = 0; k < 1000; k++) registry.register(pod(n++ % PODS));
+  while (performance.now() - start < 1000) for (let k = 0; k < 1000; k++) registry.register(pod(n++ % PODS), caller);
   return { perSec: (n * 1000) / (performance.now() - start), writesPerHeartbeat: (sql.writes - writes) / n };
 }
 

@@ -67,6 +67,67 @@ for (const name of CASES) {
   });
 }
 
+describe("issue 18: AuthorizationPolicy path templates are enforced, not compared literally", () => {
+  const policy = (name: string, paths: string[]) =>
+    `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: ${name}\n  namespace: default\nspec:\n  selector:\n    matchLabels:\n      app: ratings\n  action: DENY\n  rules:\n  - to:\n    - operation:\n        paths: ${JSON.stringify(paths)}\n`;
+  const ask = (path: string) => explain({ source: { namespace: "default", workload: "productpage-v1" }, request: { authority: "ratings:9080", path, method: "GET" } });
+  before(async () => {
+    await useCase("reviews-test-v2");
+    const r = await w.kubectl(["apply", "-f", "-"], { input: policy("deny-templates", ["/admin/{**}", "/api/{*}/secret"]) });
+    assert.equal(r.code, 0, r.stderr);
+  });
+
+  test("DENY /admin/{**} and /api/{*}/secret deny what they cover and nothing else", async () => {
+    for (const [path, allowed] of [["/admin/x", false], ["/admin/x/y", false], ["/api/v1/secret", false], ["/admin", true], ["/api/v1/x/secret", true], ["/ratings/0", true]] as const) {
+      const { status, body } = await ask(path);
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.destination, "default/ratings-v1");
+      assert.equal(body.authz.allowed, allowed, `${path}: ${body.trace.join("\n")}`);
+      if (!allowed) assert.equal(body.authz.policy, "default/deny-templates");
+    }
+  });
+
+  test("a template the filter cannot enforce is refused with the field named (dry run too)", async () => {
+    for (const args of [["apply", "-f", "-"], ["apply", "--dry-run=server", "-f", "-"]]) {
+      const r = await w.kubectl(args, { input: policy("bad-template", ["/ok/{*}", "/admin/{**}/{*}"]) });
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /spec\.rules\[0\]\.to\[0\]\.operation\.paths\[1\]: Invalid value: .*invalid path template "\/admin\/\{\*\*\}\/\{\*\}": \{\*\*\} must be the last operator/);
+    }
+  });
+});
+
+describe("issue 18: the API accepts exactly the regexes the filters run", () => {
+  const vs = (regex: string) =>
+    `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ratings-re\n  namespace: default\nspec:\n  hosts: [ratings]\n  http:\n  - match:\n    - uri:\n        regex: ${JSON.stringify(regex)}\n    route:\n    - destination:\n        host: ratings\n  - directResponse:\n      status: 418\n`;
+  before(() => useCase("reviews-test-v2"));
+
+  test("RE2 syntax JS lacks ([[:alpha:]], (?s), (?i:...)) is accepted and the proxies run it", async () => {
+    const r = await w.kubectl(["apply", "-f", "-"], { input: vs("/ratings/[[:alpha:]]+(?s:.)?(?i:X)") });
+    assert.equal(r.code, 0, r.stderr);
+    for (const [path, routed] of [["/ratings/abcX", true], ["/ratings/abcx", true], ["/ratings/0", false]] as const) {
+      const { status, body } = await explain({ source: { namespace: "default", workload: "productpage-v1" }, request: { authority: "ratings:9080", path, method: "GET" } });
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.cluster, routed ? "outbound|9080||ratings.default.svc.cluster.local" : null, `${path}: ${body.trace.join("\n")}`);
+      if (!routed) assert.equal(body.localReply.status, 418);
+    }
+  });
+
+  test("regexes the filters cannot run are refused with the field named, on dry run too", async () => {
+    const cases: [string, RegExp][] = [
+      ["\\p{L}+", /Unicode character classes/],
+      ["a{2000}", /counts are limited to 1000/],
+      ["(a|b|c|d|e|f|g|h)".repeat(40), /regex program too large: more than 100 instructions/],
+    ];
+    for (const [regex, why] of cases)
+      for (const args of [["apply", "--dry-run=server", "-f", "-"], ["apply", "-f", "-"]]) {
+        const r = await w.kubectl(args, { input: vs(regex) });
+        assert.notEqual(r.code, 0, `${regex} was accepted (${args.join(" ")})`);
+        assert.match(r.stderr, /spec\.http\[0\]\.match\[0\]\.uri\.regex: Invalid value: .*invalid regex/);
+        assert.match(r.stderr, why);
+      }
+  });
+});
+
 describe("explain input errors", () => {
   test("bad bodies → 400, unknown workloads → 404", async () => {
     assert.equal((await explain({})).status, 400);

@@ -54,7 +54,7 @@ describe("every golden case translates to valid Envoy resources", () => {
         assertEnvoyJson("envoy.service.discovery.v3.DiscoveryResponse", discoveryResponse(TYPE.cluster, xds.clusters), `${name} ${key} CDS`);
         const endpoints = Object.entries(xds.eds).map(([cluster, sel]) =>
           endpointsFor(cluster, sel, [
-            { namespace: sel.namespace, workload: "x", pod: "x-1", ip: "10.0.0.7", ports: { http: 9080 }, labels: sel.labels, mtls: true },
+            { namespace: sel.namespace, workload: "x", serviceAccount: "x", pod: "x-1", ip: "10.0.0.7", ports: { http: 9080 }, labels: sel.labels, mtls: true },
           ]),
         );
         assertEnvoyJson("envoy.service.discovery.v3.DiscoveryResponse", discoveryResponse(TYPE.endpoint, endpoints), `${name} ${key} EDS`);
@@ -185,9 +185,9 @@ describe("translation details", () => {
     assert.deepEqual(tls.common_tls_context.tls_certificate_sds_secret_configs.map((s: any) => s.name), ["default"]);
     assert.deepEqual(xds.eds[spec.name], { namespace: "default", labels: { app: "reviews", version: "v1" }, port: "http" });
     const cla = endpointsFor(spec.name, xds.eds[spec.name], [
-      { namespace: "default", workload: "reviews-v1", pod: "reviews-v1-a", ip: "10.1.0.1", ports: { http: 9080 }, labels: { app: "reviews", version: "v1" }, mtls: true },
-      { namespace: "default", workload: "reviews-v2", pod: "reviews-v2-a", ip: "10.1.0.2", ports: { http: 9080 }, labels: { app: "reviews", version: "v2" }, mtls: true },
-      { namespace: "other", workload: "reviews-v1", pod: "reviews-v1-b", ip: "10.1.0.3", ports: { http: 9080 }, labels: { app: "reviews", version: "v1" }, mtls: true },
+      { namespace: "default", workload: "reviews-v1", serviceAccount: "bookinfo-reviews", pod: "reviews-v1-a", ip: "10.1.0.1", ports: { http: 9080 }, labels: { app: "reviews", version: "v1" }, mtls: true },
+      { namespace: "default", workload: "reviews-v2", serviceAccount: "bookinfo-reviews", pod: "reviews-v2-a", ip: "10.1.0.2", ports: { http: 9080 }, labels: { app: "reviews", version: "v2" }, mtls: true },
+      { namespace: "other", workload: "reviews-v1", serviceAccount: "bookinfo-reviews", pod: "reviews-v1-b", ip: "10.1.0.3", ports: { http: 9080 }, labels: { app: "reviews", version: "v1" }, mtls: true },
     ]) as any;
     assert.deepEqual(cla.endpoints[0].lb_endpoints.map((e: any) => e.endpoint.address.socket_address), [{ address: "10.1.0.1", port_value: 9080 }]);
   });

@@ -175,6 +175,30 @@ describe("bootstrap → xDS", () => {
     assert.equal(gone.status, 200);
     assert.deepEqual(gone.json().resources[0].endpoints, []);
   });
+
+  test("a workload token cannot move another workload's pod or remove it (403 naming the owner)", async () => {
+    const reviewsToken = await workloadToken("default", "bookinfo-reviews");
+    const detailsToken = await workloadToken("default", "bookinfo-details");
+    const put = (workload: string, token: string) =>
+      w.request(`/mesh/v1/proxy/default/${workload}/endpoints/reviews-v1-abc`, { method: "PUT", token, headers: { "content-type": "application/json" }, body: JSON.stringify({ ip: "10.2.0.7", ports: { http: 9080 }, mtls: true }) });
+    assert.equal((await put("reviews-v1", reviewsToken)).status, 201);
+    const moved = await put("details-v1", detailsToken);
+    assert.equal(moved.status, 403, moved.body);
+    assert.equal(moved.json().kind, "Status");
+    assert.match(moved.json().message, /pod reviews-v1-abc is registered to workload default\/reviews-v1 \(service account bookinfo-reviews\)/);
+    const removed = await w.request("/mesh/v1/proxy/default/reviews-v1/endpoints/reviews-v1-abc", { method: "DELETE", token: detailsToken });
+    assert.equal(removed.status, 403, removed.body);
+    assert.match(removed.json().message, /belongs to workload default\/reviews-v1 \(service account bookinfo-reviews\); this token runs as default\/bookinfo-details/);
+    // The pod stays in reviews' cluster and never reaches details' (after the 1 s publish debounce).
+    await new Promise((res) => setTimeout(res, 1500));
+    const eds = (name: string) => discovery("endpoints", node, "", { resource_names: [name] });
+    const hosts = async (name: string) => ((await eds(name)).json().resources[0].endpoints[0]?.lb_endpoints ?? []).map((e: any) => e.endpoint.hostname);
+    assert.deepEqual(await hosts("outbound|9080|v1|reviews.default.svc.cluster.local"), ["reviews-v1-abc"]);
+    assert.deepEqual(await hosts("outbound|9080||details.default.svc.cluster.local"), []);
+    // Its owner still heartbeats and removes it.
+    assert.equal((await put("reviews-v1", reviewsToken)).status, 200);
+    assert.equal((await w.request("/mesh/v1/proxy/default/reviews-v1/endpoints/reviews-v1-abc", { method: "DELETE", token: reviewsToken })).json().removed, true);
+  });
 });
 
 describe("mesh CA over HTTP", () => {

@@ -10,6 +10,7 @@
 // are accepted; other experimental fields (ExternalAuth filter, useDefaultGateways, defaultScope) are not.
 import { z } from "zod";
 import { customResource } from "./meta.ts";
+import { regexError } from "./networking.ts";
 import { isIP } from "./security.ts";
 import { labelSelector, portNumber, reportDuplicates } from "./core.ts";
 
@@ -234,7 +235,7 @@ const pathMatch = z
   .superRefine((p, ctx) => {
     const type = p.type ?? "PathPrefix";
     const value = p.value ?? "/";
-    if (type === "RegularExpression") return;
+    if (type === "RegularExpression") return regexIssue(ctx, value);
     const bad = (message: string) => issue(ctx, ["value"], `${message} when type is ${type}`);
     if (!value.startsWith("/"))
       return issue(ctx, ["value"], `must be an absolute path starting with '/' when type is ${type}, got "${value}"`);
@@ -248,17 +249,27 @@ const pathMatch = z
     if (!PATH_CHARS.test(value)) bad("must only contain valid URI path characters");
   });
 
-const headerMatch = z.strictObject({
-  type: z.enum(["Exact", "RegularExpression"]).optional(),
-  name: headerName,
-  value: z.string().min(1).max(4096),
-});
+/** A RegularExpression value must compile in the filters (implementation-specific syntax: ours is RE2's). */
+function regexIssue(ctx: z.RefinementCtx, value: string): void {
+  const error = regexError(value);
+  if (error) issue(ctx, ["value"], error);
+}
 
-const queryParamMatch = z.strictObject({
-  type: z.enum(["Exact", "RegularExpression"]).optional(),
-  name: headerName,
-  value: z.string().min(1).max(1024),
-});
+const headerMatch = z
+  .strictObject({
+    type: z.enum(["Exact", "RegularExpression"]).optional(),
+    name: headerName,
+    value: z.string().min(1).max(4096),
+  })
+  .superRefine((m, ctx) => (m.type === "RegularExpression" ? regexIssue(ctx, m.value) : undefined));
+
+const queryParamMatch = z
+  .strictObject({
+    type: z.enum(["Exact", "RegularExpression"]).optional(),
+    name: headerName,
+    value: z.string().min(1).max(1024),
+  })
+  .superRefine((m, ctx) => (m.type === "RegularExpression" ? regexIssue(ctx, m.value) : undefined));
 
 const httpRouteMatch = z
   .strictObject({

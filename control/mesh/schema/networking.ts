@@ -6,6 +6,7 @@
 // ValidateGateway, ValidateServiceEntry, ValidateWorkloadEntry, ValidateSidecar) and run as refinements, each
 // reporting at the path of the offending field. Istio warnings (as opposed to errors) are not reported.
 import { z } from "zod";
+import { compileProgram, regexError as regexSyntaxError } from "../../../filters/lib/regex-syntax.ts";
 import { customResource, labelMap, stringMap } from "./meta.ts";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -314,23 +315,14 @@ function headerValueError(value: string): string | undefined {
   return undefined;
 }
 
-/** RE2 approximated by JS RegExp: RE2-only syntax is translated, JS-only syntax (lookaround, backreferences) refused. */
-function regexError(re: string): string | undefined {
+/**
+ * Istio's regex length cap, then the filters' own compiler (filters/lib/regex-syntax.ts, the code
+ * every proxy compiles the config with): a regex is accepted exactly when the data plane can run it.
+ */
+export function regexError(re: string): string | undefined {
   if (re.length > 1024) return "regex is too large, max length allowed is 1024";
-  const hint = "; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)";
-  if (/\(\?<?[=!]/.test(re)) return `invalid regex ${JSON.stringify(re)}: lookaround assertions are not supported${hint}`;
-  if (/(^|[^\\])\\[1-9]/.test(re)) return `invalid regex ${JSON.stringify(re)}: backreferences are not supported${hint}`;
-  const js = re
-    .replace(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g, "(?<$1>") // named groups
-    .replace(/\(\?([imsU]+(-[imsU]*)?|-[imsU]+)\)/g, "") // flag groups: (?i)
-    .replace(/\(\?([imsU]+(-[imsU]*)?|-[imsU]+):/g, "(?:") // (?i:...)
-    .replace(/\[\[:(\^?)([a-z]+):\]/g, "[$1a"); // POSIX classes [[:alpha:]]
-  try {
-    new RegExp(js);
-  } catch (e) {
-    return `invalid regex ${JSON.stringify(re)}: ${(e as Error).message.replace(/^Invalid regular expression: /, "")}${hint}`;
-  }
-  return undefined;
+  if (compileProgram(re, false)) return undefined;
+  return `invalid regex ${JSON.stringify(re)}: ${regexSyntaxError}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
 }
 
 // Durations: Go/CEL style strings ("1s", "0.5s", "1h30m", "250ms").

@@ -9,6 +9,7 @@
 // as refinements that report the exact field at fault. Where the CRD and istiod's webhook disagree we
 // reject what either rejects, as a cluster running both would.
 import { z } from "zod";
+import { isPathTemplate, parsePathTemplate, pathTemplateError } from "../../../filters/lib/path-template.ts";
 import { customResource } from "./meta.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -273,25 +274,13 @@ function serviceAccountValues(values: string[] | undefined): Issue[] {
   });
 }
 
-// security.CheckValidPathTemplate: {*} and {**} only as whole segments, {**} last.
+// security.CheckValidPathTemplate, with the authz filter's own parser (filters/lib/path-template.ts):
+// a template is accepted exactly when the filter can enforce it. Outside templates, '{' and '}'
+// are refused as Istio does.
 function pathTemplateValues(values: string[] | undefined): Issue[] {
-  const literal = /^[a-zA-Z0-9-._~%!$&'()+,;:@=]+$/;
   return (values ?? []).flatMap((path, i) => {
-    const hasTemplate = path.includes("{*}") || path.includes("{**}");
-    let sawMatchAny = false;
-    for (const glob of path.replace(/^\/+|\/+$/g, "").split("/")) {
-      if ((glob === "{*}" || glob === "{**}") && sawMatchAny)
-        return [{ path: [i], message: `invalid path template "${path}": {**} must be the last operator` }];
-      if (glob === "{*}") continue;
-      if (glob === "{**}") {
-        sawMatchAny = true;
-        continue;
-      }
-      if (/[{}]/.test(glob))
-        return [{ path: [i], message: `invalid path template "${path}": '{' or '}' outside a supported {*} or {**}` }];
-      if (hasTemplate && !literal.test(glob))
-        return [{ path: [i], message: `invalid path template "${path}": segment "${glob}" is not a valid literal` }];
-    }
+    if (isPathTemplate(path)) return parsePathTemplate(path) ? [] : [{ path: [i], message: pathTemplateError }];
+    if (/[{}]/.test(path)) return [{ path: [i], message: `invalid path template "${path}": '{' or '}' outside a whole-segment {*} or {**}` }];
     return [];
   });
 }

@@ -7,6 +7,8 @@ import { socketAddress } from "./types.ts";
 export interface RegisteredEndpoint {
   namespace: string;
   workload: string;
+  /** The workload's service account when the pod registered: who owns the registration. */
+  serviceAccount: string;
   pod: string;
   ip: string;
   /** Container ports by name (to resolve named target ports). */
