@@ -121,6 +121,15 @@ export class EndpointRegistry {
     return [...this.entries().values()].map((l) => l.endpoint).sort((a, b) => (podKey(a.namespace, a.pod) < podKey(b.namespace, b.pod) ? -1 : 1));
   }
 
+  /** Whether a workload may register this pod: it is registered already, or the workload has fewer live pods than its limit. */
+  hasRoomFor(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
+    const entries = this.entries();
+    if (entries.get(podKey(endpoint.namespace, endpoint.pod))?.endpoint.workload === endpoint.workload) return true;
+    let pods = 0;
+    for (const l of entries.values()) if (l.endpoint.namespace === endpoint.namespace && l.endpoint.workload === endpoint.workload && deadline(l) > now) pods++;
+    return pods < this.limits.maxPodsPerWorkload;
+  }
+
   /**
    * Registers or heartbeats a pod; true when the membership changed (a new EDS version). A string
    * says why `caller` may not: the pod is live under another workload or service account.
