@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { after, test } from "node:test";
-import { PROJECT_ROOT } from "../control/dev/wrangler-dev.ts";
+import { PROJECT_ROOT } from "../local/wrangler-dev.ts";
 
 const MiB = 1024 * 1024;
 // developers.cloudflare.com/workers/platform/limits now gives 64 MiB uncompressed on every plan;

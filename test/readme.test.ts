@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { httpsRequest } from "../control/dev/https-request.ts";
-import { PROJECT_ROOT } from "../control/dev/wrangler-dev.ts";
+import { httpsRequest } from "../local/https-request.ts";
+import { PROJECT_ROOT } from "../local/wrangler-dev.ts";
 import { freePort } from "./support/worker.ts";
 
 const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");

@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeKubeconfig } from "../../control/dev/kubeconfig.ts";
-import { httpsRequest, type HttpResponse } from "../../control/dev/https-request.ts";
-import { ensureLocalTls } from "../../control/dev/local-tls.ts";
-import { startWranglerDev } from "../../control/dev/wrangler-dev.ts";
+import { writeKubeconfig } from "../../local/kubeconfig.ts";
+import { httpsRequest, type HttpResponse } from "../../local/https-request.ts";
+import { ensureLocalTls } from "../../local/local-tls.ts";
+import { startWranglerDev } from "../../local/wrangler-dev.ts";
 
 export const SAMPLES = new URL("../../samples/", import.meta.url).pathname;
 

@@ -3,10 +3,10 @@
 // API), waits until every proxy reports the revision that change produced (no sleeping), then
 // sends real traffic through the ingress and checks what comes back. `npm run demo -- --tour`
 // prints the observations; test/tour/tour.test.ts asserts every step.
-import { httpsRequest } from "../../control/dev/https-request.ts";
-import type { Applier } from "../../control/dev/demo-apply.ts";
-import type { DemoControlPlane } from "../../control/dev/demo-control-plane.ts";
-import { bookinfoSample, type DemoMesh } from "../../control/dev/demo-mesh.ts";
+import { httpsRequest } from "../../local/https-request.ts";
+import type { Applier } from "../../local/demo-apply.ts";
+import type { DemoControlPlane } from "../../local/demo-control-plane.ts";
+import { bookinfoSample, type DemoMesh } from "../../local/demo-mesh.ts";
 import { describeObservation, httpGet, login, type Observation, observe, pct } from "./traffic.ts";
 
 export interface TourContext {

@@ -1,14 +1,14 @@
 // The Bookinfo mesh on one machine: apply Bookinfo through the config API, "create the pods" by
 // sending each Deployment's pod through the admission webhook, then run each pod as its two
-// containers — the Bookinfo stand-in (test/bookinfo) and the dev proxy (control/devproxy, the
+// containers — the Bookinfo stand-in (test/bookinfo) and the dev proxy (local/devproxy, the
 // local stand-in for Envoy) — plus the ingress gateway, and describe it all in topology.json.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import jsonpatch from "fast-json-patch";
-import { DevProxy, type Endpoint, LocalDevCa, StaticEndpoints } from "../devproxy/index.ts";
-import { type BookinfoService, type RunningApp, startBookinfoApp } from "../../test/bookinfo/services.ts";
+import { DevProxy, type Endpoint, LocalDevCa, StaticEndpoints } from "./devproxy/index.ts";
+import { type BookinfoService, type RunningApp, startBookinfoApp } from "../test/bookinfo/services.ts";
 import type { Applier, ControlPlaneAccess } from "./demo-apply.ts";
 import { httpsRequest } from "./https-request.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
@@ -231,7 +231,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
     return tokens.get(key)!;
   };
 
-  // SEAM (see control/devproxy/certs.ts): used only if the control plane has no mesh CA.
+  // SEAM (see local/devproxy/certs.ts): used only if the control plane has no mesh CA.
   const fallbackCa = await LocalDevCa.create();
   const endpoints: Endpoint[] = [];
   const source = new StaticEndpoints(() => endpoints);

@@ -24,8 +24,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
-import type { ClusterSpec, PeerAuthMode, WorkloadSnapshot } from "../mesh/snapshot.ts";
-import { HeaderMap, mergeProperties, peerProperties, type PhaseResult, type PropertyTree, type Stream } from "../wasmhost/index.ts";
+import type { ClusterSpec, PeerAuthMode, WorkloadSnapshot } from "../../control/mesh/snapshot.ts";
+import { HeaderMap, mergeProperties, peerProperties, type PhaseResult, type PropertyTree, type Stream } from "../../control/wasmhost/index.ts";
 import { type CertificateAuthority, issueWorkloadCertificate, MeshCaClient, MeshCaUnavailable, peerSpiffeId, type WorkloadCertificate } from "./certs.ts";
 import { ControlPlane, type ControlPlaneOptions, PolledDocument } from "./control-plane.ts";
 import { RunningFilter } from "./filters.ts";
@@ -178,7 +178,7 @@ export class DevProxy {
         cert = await issueWorkloadCertificate(this.meshCa, o.namespace, o.serviceAccount, validity);
       } catch (err) {
         if (!(err instanceof MeshCaUnavailable) || !o.fallbackCa) throw err;
-        if (this.cert?.issuer !== o.fallbackCa.name) this.log(`${o.pod}: ${err.message}; using the dev proxy's local CA (seam, see control/devproxy/certs.ts)`);
+        if (this.cert?.issuer !== o.fallbackCa.name) this.log(`${o.pod}: ${err.message}; using the dev proxy's local CA (seam, see local/devproxy/certs.ts)`);
         cert = await issueWorkloadCertificate(o.fallbackCa, o.namespace, o.serviceAccount, validity);
       }
       this.cert = cert;

@@ -11,7 +11,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runTour } from "../../test/tour/tour.ts";
+import { runTour } from "../test/tour/tour.ts";
 import { kubectlHome, makeApplier } from "./demo-apply.ts";
 import { startDemoControlPlane } from "./demo-control-plane.ts";
 import { startDemoMesh } from "./demo-mesh.ts";

@@ -8,7 +8,7 @@
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { PeerCertificate } from "node:tls";
-import type { ClusterSpec } from "../mesh/snapshot.ts";
+import type { ClusterSpec } from "../../control/mesh/snapshot.ts";
 import { peerSpiffeId, spiffeId, type WorkloadCertificate } from "./certs.ts";
 
 /** A running workload another proxy can send to. */

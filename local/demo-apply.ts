@@ -4,7 +4,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { KINDS } from "../mesh/kinds/index.ts";
+import { KINDS } from "../control/mesh/kinds/index.ts";
 import { httpsRequest } from "./https-request.ts";
 
 export interface ControlPlaneAccess {

@@ -4,7 +4,7 @@
 // the wall clock (the filter asks for its period: its poll interval, or 10 ms while a fault delay
 // is pending); paused streams resumed when the filter continues them.
 import { readFileSync } from "node:fs";
-import { type HttpCallRequest, type HttpCallResult, type PhaseResult, ProxyWasmHost, type Stream, type PropertyTree } from "../wasmhost/index.ts";
+import { type HttpCallRequest, type HttpCallResult, type PhaseResult, ProxyWasmHost, type Stream, type PropertyTree } from "../../control/wasmhost/index.ts";
 import type { ControlPlane } from "./control-plane.ts";
 
 export const CONTROL_PLANE_CLUSTER = "mesh-control-plane";

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { httpsRequest } from "./https-request.ts";
 import type { LocalTls } from "./local-tls.ts";
 
-export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export interface WranglerDevOptions {
   port: number;
