@@ -1,0 +1,64 @@
+// Gateway API HTTPRoute conformance, in process: each vendored upstream manifest (with the base
+// manifests) is compiled, and every row of the upstream test's expected request/response table is
+// asked of explain, which runs the real router.wasm on the gateway's served config. Prints the
+// passes per upstream test. (httproute.e2e.test.ts asks the same rows through the Worker.)
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, describe, test } from "node:test";
+import { explain, type ExplainSources } from "../../control/explain/explain.ts";
+import { compile } from "../../control/mesh/compile/index.ts";
+import { buildRegistry } from "../../control/mesh/registry/index.ts";
+import { selectorMatches, workloadKey } from "../../control/mesh/registry/types.ts";
+import type { Snapshot } from "../../control/mesh/snapshot.ts";
+import { configFromYaml } from "../support/mesh-fixtures.ts";
+import { filterModule } from "../wasmhost/support.ts";
+import { CONFORMANCE_CASES, type ConformanceCase } from "./gateway-api/cases.ts";
+import { explainInput, gatewayWorkload, judge, passTable } from "./judge.ts";
+
+const DIR = new URL("./gateway-api/", import.meta.url).pathname;
+const modules = { router: filterModule("router"), authz: filterModule("authz") };
+
+function compiled(manifest: string): { snapshot: Snapshot; sources: ExplainSources } {
+  const config = configFromYaml(`${readFileSync(`${DIR}base.yaml`, "utf8")}\n---\n${readFileSync(DIR + manifest, "utf8")}`);
+  const registry = buildRegistry(config);
+  const snapshot = compile(config, registry, 1);
+  const sources: ExplainSources = {
+    async workload(key) {
+      const w = snapshot.workloads[key];
+      if (!w) return null;
+      return { key, serviceAccount: w.workload.serviceAccount, filterConfig: { version: 1, workload: key, router: w.router, authz: w.authz }, inboundPorts: w.inbound.map((p) => p.port) };
+    },
+    async clusterWorkloads(source, cluster) {
+      const endpoints = snapshot.workloads[source]?.clusters.find((c) => c.name === cluster)?.endpoints;
+      if (endpoints?.kind !== "workloads") return [];
+      return registry.workloads.filter((w) => w.namespace === endpoints.namespace && selectorMatches(endpoints.labels, w.labels)).map(workloadKey).sort();
+    },
+  };
+  return { snapshot, sources };
+}
+
+/** The port the gateway listens on (every vendored gateway has one). */
+export function listenerPort(snapshot: Snapshot, c: ConformanceCase): number {
+  const { namespace, workload } = gatewayWorkload(c.request.gateway);
+  const listeners = snapshot.workloads[`${namespace}/${workload}`]?.listeners ?? [];
+  assert.ok(listeners.length, `gateway ${c.request.gateway} has no listeners`);
+  return listeners[0].port;
+}
+
+const results: { c: ConformanceCase; failure: string | null }[] = [];
+after(() => console.log(`\nGateway API HTTPRoute conformance (explain, in process):\n${passTable(results)}\n`));
+
+for (const manifest of [...new Set(CONFORMANCE_CASES.map((c) => c.manifest))]) {
+  describe(`conformance: ${manifest}`, () => {
+    const { snapshot, sources } = compiled(manifest);
+    CONFORMANCE_CASES.filter((c) => c.manifest === manifest).forEach((c, i) => {
+      test(`${c.test} #${i}: ${c.request.host ?? c.request.gateway} ${c.request.path}`, async () => {
+        const port = listenerPort(snapshot, c);
+        const answer = await explain(modules, sources, explainInput(c, port));
+        const failure = judge(c, answer);
+        results.push({ c, failure });
+        assert.equal(failure, null, answer.trace.join("\n"));
+      });
+    });
+  });
+}
