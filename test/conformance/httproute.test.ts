@@ -10,7 +10,8 @@ import { compile } from "../../control/mesh/compile/index.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import { selectorMatches, workloadKey } from "../../control/mesh/registry/types.ts";
 import type { Snapshot } from "../../control/mesh/snapshot.ts";
-import { configFromYaml } from "../support/mesh-fixtures.ts";
+import { withGatewayApiStatus } from "../../control/xds/gateway-status.ts";
+import { configFromYaml, objectsFromYaml } from "../support/mesh-fixtures.ts";
 import { filterModule } from "../wasmhost/support.ts";
 import { CONFORMANCE_CASES, type ConformanceCase } from "./gateway-api/cases.ts";
 import { explainInput, gatewayWorkload, judge, passTable } from "./judge.ts";
@@ -18,8 +19,10 @@ import { explainInput, gatewayWorkload, judge, passTable } from "./judge.ts";
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
 const modules = { router: filterModule("router"), authz: filterModule("authz") };
 
+const manifestText = (manifest: string) => `${readFileSync(`${DIR}base.yaml`, "utf8")}\n---\n${readFileSync(DIR + manifest, "utf8")}`;
+
 function compiled(manifest: string): { snapshot: Snapshot; sources: ExplainSources } {
-  const config = configFromYaml(`${readFileSync(`${DIR}base.yaml`, "utf8")}\n---\n${readFileSync(DIR + manifest, "utf8")}`);
+  const config = configFromYaml(manifestText(manifest));
   const registry = buildRegistry(config);
   const snapshot = compile(config, registry, 1);
   const sources: ExplainSources = {
@@ -62,3 +65,29 @@ for (const manifest of [...new Set(CONFORMANCE_CASES.map((c) => c.manifest))]) {
     });
   });
 }
+
+describe("conformance: status", () => {
+  type Status = { parents?: { conditions: { type: string; status: string; reason: string }[] }[]; listeners?: { name: string; attachedRoutes: number }[] };
+  function statusOf(manifest: string, kind: string, name: string): Status {
+    const objects = objectsFromYaml(manifestText(manifest));
+    const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    assert.ok(obj, `${kind} ${name}`);
+    return withGatewayApiStatus(obj, objects).status as Status;
+  }
+  const condition = (s: Status, type: string) => s.parents?.[0].conditions.find((c) => c.type === type);
+
+  test("HTTPRouteHostnameIntersection: a route with no intersecting hostname is not accepted and attaches to no listener", () => {
+    const route = statusOf("httproute-hostname-intersection.yaml", "HTTPRoute", "no-intersecting-hosts");
+    const accepted = condition(route, "Accepted");
+    assert.equal(accepted?.status, "False");
+    assert.equal(accepted?.reason, "NoMatchingListenerHostname");
+    const gw = statusOf("httproute-hostname-intersection.yaml", "Gateway", "httproute-hostname-intersection");
+    assert.deepEqual(gw.listeners?.map((l) => [l.name, l.attachedRoutes]), [["listener-1", 2], ["listener-2", 1], ["listener-3", 1]]);
+    assert.equal(condition(statusOf("httproute-hostname-intersection.yaml", "HTTPRoute", "wildcard-host-matches-listener-specific-host"), "Accepted")?.status, "True");
+  });
+
+  test("HTTPRouteInvalidBackendRefUnknownKind / NonExistentBackendRef: ResolvedRefs False with InvalidKind / BackendNotFound", () => {
+    assert.equal(condition(statusOf("httproute-invalid-backendref-unknown-kind.yaml", "HTTPRoute", "invalid-backend-ref-unknown-kind"), "ResolvedRefs")?.reason, "InvalidKind");
+    assert.equal(condition(statusOf("httproute-invalid-nonexistent-backendref.yaml", "HTTPRoute", "invalid-nonexistent-backend-ref"), "ResolvedRefs")?.reason, "BackendNotFound");
+  });
+});

@@ -64,7 +64,7 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
     const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
     if (gateway) {
       const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);
-      workloads[workloadKey(w)] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
+      workloads[workloadKey(w)] = { workload: identity, router: { ports: gw.ports, ignoreHostPort: true }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
     } else {
       const outbound = outboundFor(w, index, outboundCache, memo);
       workloads[workloadKey(w)] = { workload: identity, router: outbound.router, authz, clusters: outbound.clusters, inbound: inboundPorts(w, index, inboundByService) };
