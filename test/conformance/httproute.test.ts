@@ -7,22 +7,23 @@ import { readFileSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import { explain, type ExplainSources } from "../../control/explain/explain.ts";
 import { compile } from "../../control/mesh/compile/index.ts";
+import { meshConfig } from "../../control/mesh/config.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import { selectorMatches, workloadKey } from "../../control/mesh/registry/types.ts";
-import type { Snapshot } from "../../control/mesh/snapshot.ts";
 import { withGatewayApiStatus } from "../../control/xds/gateway-status.ts";
-import { configFromYaml, objectsFromYaml } from "../support/mesh-fixtures.ts";
+import { objectsFromYaml } from "../support/mesh-fixtures.ts";
 import { filterModule } from "../wasmhost/support.ts";
 import { CONFORMANCE_CASES, type ConformanceCase } from "./gateway-api/cases.ts";
-import { explainInput, gatewayWorkload, judge, passTable } from "./judge.ts";
+import { explainInput, judge, listenerPorts, passTable } from "./judge.ts";
 
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
 const modules = { router: filterModule("router"), authz: filterModule("authz") };
 
 const manifestText = (manifest: string) => `${readFileSync(`${DIR}base.yaml`, "utf8")}\n---\n${readFileSync(DIR + manifest, "utf8")}`;
 
-function compiled(manifest: string): { snapshot: Snapshot; sources: ExplainSources } {
-  const config = configFromYaml(manifestText(manifest));
+function compiled(manifest: string): { ports: Map<string, number>; sources: ExplainSources } {
+  const objects = objectsFromYaml(manifestText(manifest));
+  const config = meshConfig(objects);
   const registry = buildRegistry(config);
   const snapshot = compile(config, registry, 1);
   const sources: ExplainSources = {
@@ -37,15 +38,7 @@ function compiled(manifest: string): { snapshot: Snapshot; sources: ExplainSourc
       return registry.workloads.filter((w) => w.namespace === endpoints.namespace && selectorMatches(endpoints.labels, w.labels)).map(workloadKey).sort();
     },
   };
-  return { snapshot, sources };
-}
-
-/** The port the gateway listens on (every vendored gateway has one). */
-export function listenerPort(snapshot: Snapshot, c: ConformanceCase): number {
-  const { namespace, workload } = gatewayWorkload(c.request.gateway);
-  const listeners = snapshot.workloads[`${namespace}/${workload}`]?.listeners ?? [];
-  assert.ok(listeners.length, `gateway ${c.request.gateway} has no listeners`);
-  return listeners[0].port;
+  return { ports: listenerPorts(objects), sources };
 }
 
 const results: { c: ConformanceCase; failure: string | null }[] = [];
@@ -53,10 +46,10 @@ after(() => console.log(`\nGateway API HTTPRoute conformance (explain, in proces
 
 for (const manifest of [...new Set(CONFORMANCE_CASES.map((c) => c.manifest))]) {
   describe(`conformance: ${manifest}`, () => {
-    const { snapshot, sources } = compiled(manifest);
+    const { ports, sources } = compiled(manifest);
     CONFORMANCE_CASES.filter((c) => c.manifest === manifest).forEach((c, i) => {
       test(`${c.test} #${i}: ${c.request.host ?? c.request.gateway} ${c.request.path}`, async () => {
-        const port = listenerPort(snapshot, c);
+        const port = ports.get(c.request.gateway)!;
         const answer = await explain(modules, sources, explainInput(c, port));
         const failure = judge(c, answer);
         results.push({ c, failure });

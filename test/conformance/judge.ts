@@ -3,6 +3,7 @@
 // answered, the request it saw, the status, and the redirect's Location. Also builds the explain
 // input for a row and prints the pass table.
 import type { Explanation } from "../../control/explain/explain.ts";
+import type { KubeObject } from "../../control/mesh/kinds/types.ts";
 import { CONFORMANCE_NAMESPACE, type ConformanceCase } from "./gateway-api/cases.ts";
 
 /** The address the suite sends to when a row sets no Host: the Gateway's, with the listener port. */
@@ -10,6 +11,16 @@ const GATEWAY_IP = "192.0.2.10";
 
 export function gatewayWorkload(gateway: string): { namespace: string; workload: string } {
   return { namespace: CONFORMANCE_NAMESPACE, workload: `${gateway}-istio` };
+}
+
+/** The port each Gateway of `objects` listens on (every vendored Gateway listens on one). */
+export function listenerPorts(objects: KubeObject[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of objects) {
+    const port = (o.spec as { listeners?: { port: number }[] } | undefined)?.listeners?.[0]?.port;
+    if (o.kind === "Gateway" && port !== undefined) out.set(o.metadata.name, port);
+  }
+  return out;
 }
 
 export function explainInput(c: ConformanceCase, listenerPort: number) {
