@@ -3,7 +3,7 @@
 // destination's authz.wasm runs on the destination workload's config. There is one matching
 // implementation (the wasm); this file only feeds it and reads back what it did.
 import type { FilterConfig } from "../mesh/snapshot.ts";
-import { mergeProperties, peerProperties, ProxyWasmHost, type LogEntry, type Stream, type TraceEvent } from "../wasmhost/index.ts";
+import { mergeProperties, peerProperties, ProxyWasmHost, type LocalReply, type LogEntry, type MapName, type Stream, type TraceEvent } from "../wasmhost/index.ts";
 
 export interface ExplainInput {
   source: { namespace: string; workload: string };
@@ -31,14 +31,40 @@ export interface ExplainSources {
   clusterWorkloads(source: string, cluster: string): Promise<string[]>;
 }
 
+/** A reply the filter answered itself: status, every header it carries (e.g. Location), body. */
+export interface ExplainedReply {
+  status: number;
+  headers: [string, string][];
+  body: string;
+}
+
+/** One header edit a filter made, in the order it made them. */
+export interface HeaderEdit {
+  op: "add" | "replace" | "remove";
+  name: string;
+  value?: string;
+}
+
+/** A request the router let through: as it leaves for the cluster, and what the router does to its response. */
+export interface ForwardedRequest {
+  path: string;
+  authority: string;
+  /** Every request header after the router's edits (pseudo-headers other than :path/:authority included). */
+  headers: [string, string][];
+  requestHeaderEdits: HeaderEdit[];
+  /** Edits the router makes to the upstream's response headers (asked with a bare `:status 200` response). */
+  responseHeaderEdits: HeaderEdit[];
+}
+
 export interface Explanation {
   engine: "wasm";
   source: string;
   port: number;
   cluster: string | null;
-  localReply: { status: number; body: string } | null;
+  localReply: ExplainedReply | null;
+  forwarded: ForwardedRequest | null;
   destination: string | null;
-  authz: { allowed: boolean; mtlsMode: string | null; policy: string | null; rule: string | null; localReply: { status: number; body: string } | null } | null;
+  authz: { allowed: boolean; mtlsMode: string | null; policy: string | null; rule: string | null; localReply: ExplainedReply | null } | null;
   trace: string[];
 }
 
@@ -82,6 +108,33 @@ function traceOf(stream: Stream, logs: readonly LogEntry[], filter: string): str
   return lines.length ? lines : logs.map((l) => `${filter}: ${l.message}`);
 }
 
+function replyOf(reply: LocalReply | undefined): ExplainedReply | null {
+  return reply ? { status: reply.status, headers: reply.headers.map(([k, v]): [string, string] => [k, v]), body: reply.body } : null;
+}
+
+/** The edits a stream's filter made to one header map since trace event `from`. */
+function headerEdits(stream: Stream, map: MapName, from = 0): HeaderEdit[] {
+  const out: HeaderEdit[] = [];
+  for (const e of stream.trace.slice(from))
+    if (e.kind === "header" && e.map === map && e.op !== "set-all" && e.name !== undefined) out.push({ op: e.op, name: e.name, ...(e.value !== undefined ? { value: e.value } : {}) });
+  return out;
+}
+
+/** The request as the router let it through, and the router's edits to its response. */
+function forwardedOf(stream: Stream): ForwardedRequest {
+  const request = stream.request;
+  const requestHeaderEdits = headerEdits(stream, "request-headers");
+  const mark = stream.trace.length;
+  stream.responseHeaders([[":status", "200"]]);
+  return {
+    path: request.get(":path") ?? "",
+    authority: request.get(":authority") ?? "",
+    headers: request.pairs().map(([k, v]): [string, string] => [k, v]),
+    requestHeaderEdits,
+    responseHeaderEdits: headerEdits(stream, "response-headers", mark),
+  };
+}
+
 function portOf(input: ExplainInput, config: FilterConfig): number {
   if (input.port !== undefined) return input.port;
   const fromAuthority = /:(\d+)$/.exec(input.request.authority)?.[1];
@@ -119,6 +172,7 @@ export async function explain(modules: { router: WebAssembly.Module; authz: WebA
   const out = router.newStream({ properties: { destination: { port } } });
   const routed = out.requestHeaders(headers);
   const cluster = routed.localReply ? null : (out.request.get("x-mesh-cluster") ?? null);
+  const forwarded = cluster ? forwardedOf(out) : null;
   const trace = [`source ${sourceKey} (config version ${source.filterConfig.version}), destination port ${port}`, ...traceOf(out, router.logs, "router")];
   out.done();
   const explanation: Explanation = {
@@ -126,7 +180,8 @@ export async function explain(modules: { router: WebAssembly.Module; authz: WebA
     source: sourceKey,
     port,
     cluster,
-    localReply: routed.localReply ? { status: routed.localReply.status, body: routed.localReply.body } : null,
+    localReply: replyOf(routed.localReply),
+    forwarded,
     destination: null,
     authz: null,
     trace,
@@ -157,7 +212,7 @@ export async function explain(modules: { router: WebAssembly.Module; authz: WebA
     allowed: !decided.localReply,
     mtlsMode,
     ...decisionOf(authzTrace),
-    localReply: decided.localReply ? { status: decided.localReply.status, body: decided.localReply.body } : null,
+    localReply: replyOf(decided.localReply),
   };
   return explanation;
 }

@@ -51,3 +51,28 @@ export function shortServiceNames(hostname: string, port: number, clientNamespac
   const name = nameNamespace.slice(0, dot);
   return [name, `${name}:${port}`];
 }
+
+/** Gateway API wildcard: `*.x.com` matches hosts with at least one more label (`a.x.com`, or the
+ *  narrower wildcard `*.a.x.com`), never `x.com`. */
+function gatewayHostMatches(wildcard: string, host: string): boolean {
+  return host.length > wildcard.length - 1 && host.endsWith(wildcard.slice(1));
+}
+
+/**
+ * The hostnames a route serves on a Gateway API listener (GEP "Hostname intersection"): each route
+ * hostname the listener's hostname admits, the listener's own hostname where the route's is the
+ * wider wildcard, `*` when neither restricts. Empty: the route does not attach to the listener.
+ */
+export function listenerRouteHostnames(listenerHostname: string | undefined, routeHostnames: string[]): string[] {
+  const listener = listenerHostname?.toLowerCase();
+  const routes = routeHostnames.map((h) => h.toLowerCase());
+  if (!listener) return routes.length ? routes : ["*"];
+  if (!routes.length) return [listener];
+  const out: string[] = [];
+  for (const h of routes) {
+    // Either side may be a wildcard; the narrower of the two is what the route serves there.
+    const served = h === listener ? h : listener.startsWith("*.") && gatewayHostMatches(listener, h) ? h : h.startsWith("*.") && gatewayHostMatches(h, listener) ? listener : undefined;
+    if (served !== undefined && !out.includes(served)) out.push(served);
+  }
+  return out;
+}

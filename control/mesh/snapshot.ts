@@ -70,13 +70,19 @@ export interface Rewrite {
   uri?: string;
   /** Replaces the whole path with regex substitution: `{match, substitution}`. */
   uriRegex?: { match: string; substitution: string };
+  /** Replaces the whole path, whatever the match (Gateway API ReplaceFullPath). At most one of uri, uriRegex, fullPath. */
+  fullPath?: string;
   authority?: string;
 }
 
 export interface Redirect {
+  /** Replaces the whole path. */
   uri?: string;
+  /** Replaces the matched path prefix, keeping the rest (Gateway API ReplacePrefixMatch); not with uri. */
+  prefix?: string;
   authority?: string;
   scheme?: string;
+  /** The Location's port; left out of it when it is the scheme's well-known port (http 80, https 443). */
   port?: number;
   status: number;
 }
@@ -122,6 +128,8 @@ export interface PortRoutes {
 
 export interface RouterTable {
   ports: PortRoutes[];
+  /** Match virtual hosts by the authority without its port (gateways: Envoy's strip_any_host_port). */
+  ignoreHostPort?: boolean;
 }
 
 export type PeerAuthMode = "STRICT" | "PERMISSIVE" | "DISABLE";

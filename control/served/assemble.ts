@@ -12,7 +12,12 @@ export function viewChunks(index: ViewIndex): string[] {
 /** A stored view with its chunks read: the hash lists in full. */
 export function resolveView(index: ViewIndex, part: PartText): ViewParts {
   const hashes = (chunks: string[]) => chunks.flatMap((c) => JSON.parse(part(c)) as string[]);
-  return { router: index.router.map(([port, chunks]) => [port, hashes(chunks)]), clusters: hashes(index.clusters), targetPorts: index.targetPorts };
+  return {
+    router: index.router.map(([port, chunks]) => [port, hashes(chunks)]),
+    ...(index.ignoreHostPort ? { ignoreHostPort: true } : {}),
+    clusters: hashes(index.clusters),
+    targetPorts: index.targetPorts,
+  };
 }
 
 /** Every part hash a workload's documents need (its view resolved). */
@@ -24,7 +29,8 @@ export function partsNeeded(view: ViewParts, own: WorkloadParts): string[] {
 }
 
 export function routerJson(view: ViewParts, part: PartText): string {
-  return `{"ports":[${view.router.map(([port, hosts]) => `{"port":${port},"virtualHosts":[${hosts.map(part).join(",")}]}`).join(",")}]}`;
+  const ports = view.router.map(([port, hosts]) => `{"port":${port},"virtualHosts":[${hosts.map(part).join(",")}]}`).join(",");
+  return `{"ports":[${ports}]${view.ignoreHostPort ? ',"ignoreHostPort":true' : ""}}`;
 }
 
 export function clustersJson(view: ViewParts, part: PartText): string {

@@ -18,6 +18,8 @@
  */
 export interface ViewParts {
   router: [number, string[]][];
+  /** RouterTable.ignoreHostPort (gateways: a Host header's port plays no part in picking a host). */
+  ignoreHostPort?: true;
   clusters: string[];
   /** The target ports of the view's clusters (`<host>|<port>`), for the Envoy translation. */
   targetPorts: Record<string, number | string>;
@@ -30,6 +32,7 @@ export interface ViewParts {
  */
 export interface ViewIndex {
   router: [number, string[]][];
+  ignoreHostPort?: true;
   clusters: string[];
   targetPorts: Record<string, number | string>;
 }

@@ -40,6 +40,7 @@ export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, n
     if (!views.has(viewName)) {
       const resolved: ViewParts = {
         router: w.router.ports.map(({ port, virtualHosts }) => [port, virtualHosts.map(part)]),
+        ...(w.router.ignoreHostPort ? { ignoreHostPort: true as const } : {}),
         clusters: clusterGroups(w.clusters).map((group) => {
           // The compiler shares a service's cluster specs among views: hash each group once.
           const known = groupHashes.get(group[0]);
@@ -55,6 +56,7 @@ export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, n
       const chunked = (hashes: string[]) => chunks(hashes).map((c) => part(c));
       const index: ViewIndex = {
         router: resolved.router.map(([port, hosts]) => [port, chunked(hosts)]),
+        ...(resolved.ignoreHostPort ? { ignoreHostPort: true as const } : {}),
         clusters: chunked(resolved.clusters),
         targetPorts: resolved.targetPorts,
       };

@@ -2,6 +2,7 @@
 // Gateways get Accepted / Programmed (and per listener Accepted, NoConflicts, Programmed,
 // ResolvedRefs, attachedRoutes) plus the proxy Service's address; HTTPRoutes get, per parent,
 // Accepted and ResolvedRefs. `kubectl get gtw` then shows CLASS ADDRESS PROGRAMMED.
+import { listenerRouteHostnames } from "../mesh/hosts.ts";
 import { gatewayWorkloadName } from "../mesh/registry/index.ts";
 import type { KubeObject } from "../mesh/kinds/types.ts";
 
@@ -14,6 +15,7 @@ interface Listener {
   name: string;
   port: number;
   protocol: string;
+  hostname?: string;
   allowedRoutes?: { namespaces?: { from?: string } };
 }
 interface ParentRef {
@@ -52,12 +54,18 @@ function refersTo(ref: ParentRef, route: KubeObject, gateway: KubeObject): boole
   return (ref.kind ?? "Gateway") === "Gateway" && ref.name === gateway.metadata.name && (ref.namespace ?? route.metadata.namespace) === gateway.metadata.namespace;
 }
 
-function attaches(ref: ParentRef, route: KubeObject, gateway: KubeObject, l: Listener): boolean {
+/** The listener admits the route (parentRef, allowed namespaces), hostnames aside. */
+function allowedBy(ref: ParentRef, route: KubeObject, gateway: KubeObject, l: Listener): boolean {
   if (!refersTo(ref, route, gateway)) return false;
   if (ref.sectionName !== undefined && ref.sectionName !== l.name) return false;
   if (ref.port !== undefined && ref.port !== l.port) return false;
   const from = l.allowedRoutes?.namespaces?.from ?? "Same";
   return from === "All" || from === "Selector" || route.metadata.namespace === gateway.metadata.namespace;
+}
+
+/** The route attaches to the listener: admitted, and their hostnames intersect (as compile/gateway.ts serves it). */
+function attaches(ref: ParentRef, route: KubeObject, gateway: KubeObject, l: Listener): boolean {
+  return allowedBy(ref, route, gateway, l) && listenerRouteHostnames(l.hostname, spec<{ hostnames?: string[] }>(route).hostnames ?? []).length > 0;
 }
 
 function gatewayStatus(gw: KubeObject, objects: KubeObject[]): Record<string, unknown> {
@@ -94,16 +102,17 @@ function gatewayStatus(gw: KubeObject, objects: KubeObject[]): Record<string, un
 function httpRouteStatus(route: KubeObject, objects: KubeObject[]): Record<string, unknown> {
   const { parentRefs = [], rules = [] } = spec<{ parentRefs?: ParentRef[]; rules?: { backendRefs?: BackendRef[] }[] }>(route);
   const services = new Set(objects.filter((o) => o.kind === "Service" && o.apiVersion === "v1").map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
-  const missing = rules
-    .flatMap((r) => r.backendRefs ?? [])
-    .filter((b) => (b.kind ?? "Service") === "Service" && !services.has(`${b.namespace ?? route.metadata.namespace}/${b.name}`))
-    .map((b) => `${b.namespace ?? route.metadata.namespace}/${b.name}`);
+  const refs = rules.flatMap((r) => r.backendRefs ?? []);
+  const isService = (b: BackendRef) => (b.kind ?? "Service") === "Service" && (b.group ?? "") === "";
+  const invalidKinds = refs.filter((b) => !isService(b)).map((b) => `${b.group ?? ""}/${b.kind}`);
+  const missing = refs.filter((b) => isService(b) && !services.has(`${b.namespace ?? route.metadata.namespace}/${b.name}`)).map((b) => `${b.namespace ?? route.metadata.namespace}/${b.name}`);
   const gateways = objects.filter((o) => isKind(o, "Gateway"));
   return {
     parents: parentRefs.map((ref) => {
       const gw = gateways.find((g) => refersTo(ref, route, g));
       const ours = gw && GATEWAY_CLASSES.has(spec<{ gatewayClassName?: string }>(gw).gatewayClassName ?? "");
       const listeners = gw ? (spec<{ listeners?: Listener[] }>(gw).listeners ?? []) : [];
+      const allowed = gw && listeners.some((l) => allowedBy(ref, route, gw, l));
       const attached = gw && listeners.some((l) => attaches(ref, route, gw, l));
       return {
         parentRef: { group: "gateway.networking.k8s.io", kind: ref.kind ?? "Gateway", name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}), ...(ref.sectionName ? { sectionName: ref.sectionName } : {}), ...(ref.port ? { port: ref.port } : {}) },
@@ -115,10 +124,14 @@ function httpRouteStatus(route: KubeObject, objects: KubeObject[]): Record<strin
               ? cond(route, "Accepted", false, "NoMatchingParent", `gateway ${gw.metadata.name} is not of a class this controller implements`)
               : attached
                 ? cond(route, "Accepted", true, "Accepted", "Route was valid")
-                : cond(route, "Accepted", false, "NotAllowedByListeners", "no listener of the parent accepts this route"),
-          missing.length
-            ? cond(route, "ResolvedRefs", false, "BackendNotFound", `backend(s) not found: ${missing.join(", ")}`)
-            : cond(route, "ResolvedRefs", true, "ResolvedRefs", "All references resolved"),
+                : allowed
+                  ? cond(route, "Accepted", false, "NoMatchingListenerHostname", "no hostname of the route intersects a hostname of the parent's listeners")
+                  : cond(route, "Accepted", false, "NotAllowedByListeners", "no listener of the parent accepts this route"),
+          invalidKinds.length
+            ? cond(route, "ResolvedRefs", false, "InvalidKind", `backend kind(s) not supported: ${invalidKinds.join(", ")}`)
+            : missing.length
+              ? cond(route, "ResolvedRefs", false, "BackendNotFound", `backend(s) not found: ${missing.join(", ")}`)
+              : cond(route, "ResolvedRefs", true, "ResolvedRefs", "All references resolved"),
         ],
       };
     }),

@@ -21,7 +21,7 @@ import { JsonObject, JsonValue } from "../lib/json";
 import { MatchKind, StringMatcher } from "../lib/match";
 import { utf8 } from "../lib/mem";
 import { sendLocalReply } from "../lib/reply";
-import { hostWithoutPort, request } from "../lib/request";
+import { authorityPort, hostWithoutPort, request } from "../lib/request";
 import { Reader } from "../lib/schema";
 import { Destination, HeaderOps, KeyMatch, readRouterTable, Route, RouteMatch, RouterTable } from "./table";
 
@@ -83,7 +83,8 @@ class Router extends MeshFilter {
   findRoute(table: RouterTable): Route | null {
     const port = request.port();
     if (!table.ports.has(port)) return null;
-    const vh = table.ports.get(port).find(request.authorityLower());
+    const authority = request.authorityLower();
+    const vh = table.ports.get(port).find(table.ignoreHostPort ? hostWithoutPort(authority) : authority);
     if (vh === null) return null;
     const routes = vh.routes;
     const index = vh.uriIndex;
@@ -129,7 +130,7 @@ class Router extends MeshFilter {
       return Action.StopIteration;
     }
     if (route.redirect !== null) {
-      sendRedirect(route);
+      this.sendRedirect(route);
       return Action.StopIteration;
     }
     if (route.abortPercent > 0 && chance(route.abortPercent)) {
@@ -168,30 +169,55 @@ class Router extends MeshFilter {
   rewrite(route: Route): void {
     const rw = route.rewrite!;
     const M = MapType.RequestHeaders;
-    if (rw.uri !== null || rw.uriRegex !== null) {
+    if (rw.uri !== null || rw.uriRegex !== null || rw.fullPath !== null) {
       const path = request.path();
       let next = "";
-      if (rw.uriRegex !== null) {
-        next = rw.uriRegex!.replaceAll(path, rw.substitution);
-      } else {
-        const m = this.matched;
-        const uri: StringMatcher | null = m === null ? null : m.uri;
-        if (uri !== null && uri.isPrefix()) {
-          let rest = path.substring(uri.prefixLength(path));
-          const repl = <string>rw.uri;
-          // Gateway API ReplacePrefixMatch: "/foo" -> "/" on "/foo/bar" gives "/bar", not "//bar".
-          if (uri.kind == MatchKind.SegmentPrefix && repl.endsWith("/") && rest.startsWith("/")) rest = rest.substring(1);
-          next = repl + rest;
-        } else {
-          next = <string>rw.uri;
-        }
-      }
+      if (rw.uriRegex !== null) next = rw.uriRegex!.replaceAll(path, rw.substitution);
+      else if (rw.fullPath !== null) next = <string>rw.fullPath;
+      else next = this.replaceMatchedPrefix(path, <string>rw.uri);
       if (next.length == 0) next = "/";
-      const full = request.fullPath();
-      const q = full.indexOf("?");
-      setHeader(M, PATH, q < 0 ? next : next + full.substring(q));
+      setHeader(M, PATH, withQuery(next, request.fullPath()));
     }
     if (rw.authority !== null) setHeaderBytes(M, AUTHORITY, <ArrayBuffer>rw.authority);
+  }
+
+  /** `path` with the prefix the route matched replaced by `repl` (the whole path when the match
+   * was not a prefix). */
+  replaceMatchedPrefix(path: string, repl: string): string {
+    const m = this.matched;
+    const uri: StringMatcher | null = m === null ? null : m.uri;
+    if (uri === null || !uri.isPrefix()) return repl;
+    let rest = path.substring(uri.prefixLength(path));
+    // Gateway API ReplacePrefixMatch: "/foo" -> "/" on "/foo/bar" gives "/bar", not "//bar".
+    if (uri.kind == MatchKind.SegmentPrefix && repl.endsWith("/") && rest.startsWith("/")) rest = rest.substring(1);
+    return repl + rest;
+  }
+
+  /** Redirect: Location is scheme://host[:port]path; a port that is the scheme's well-known one
+   * (http 80, https 443) is left out, as Envoy does. */
+  sendRedirect(route: Route): void {
+    const rd = route.redirect!;
+    let scheme = rd.scheme !== null ? <string>rd.scheme : request.scheme();
+    if (scheme.length == 0) scheme = "http";
+    let host = rd.authority !== null ? <string>rd.authority : request.authority();
+    let port = authorityPort(host);
+    if (rd.port > 0) {
+      host = hostWithoutPort(host);
+      port = rd.port;
+    }
+    if ((port == 80 && scheme == "http") || (port == 443 && scheme == "https")) host = hostWithoutPort(host);
+    else if (rd.port > 0) host += ":" + port.toString();
+    let path = request.fullPath();
+    if (rd.uri !== null) {
+      const uri = <string>rd.uri;
+      path = uri.indexOf("?") < 0 ? withQuery(uri, path) : uri;
+    } else if (rd.prefix !== null) {
+      let next = this.replaceMatchedPrefix(request.path(), <string>rd.prefix);
+      if (next.length == 0) next = "/";
+      path = withQuery(next, path);
+    }
+    const headers = new Pairs().add("location", scheme + "://" + host + path).serialize();
+    sendLocalReply(rd.status, "redirect", "", headers);
   }
 
   onResponseHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 {
@@ -337,21 +363,10 @@ function applyOps(map: i32, ops: HeaderOps): void {
   for (let i = 0; i < ops.addNames.length; i++) addHeaderBytes(map, unchecked(ops.addNames[i]), unchecked(ops.addValues[i]));
 }
 
-function sendRedirect(route: Route): void {
-  const rd = route.redirect!;
-  let scheme = rd.scheme !== null ? <string>rd.scheme : request.scheme();
-  if (scheme.length == 0) scheme = "http";
-  let host = rd.authority !== null ? <string>rd.authority : request.authority();
-  if (rd.port > 0) host = hostWithoutPort(host) + ":" + rd.port.toString();
-  let path = request.fullPath();
-  if (rd.uri !== null) {
-    const uri = <string>rd.uri;
-    const q = path.indexOf("?");
-    path = uri.indexOf("?") < 0 && q >= 0 ? uri + path.substring(q) : uri;
-  }
-  const headers = new Pairs().add("location", scheme + "://" + host + path).serialize();
-  sendLocalReply(rd.status, "redirect", "", headers);
+/** `path` with the query string of `fullPath` (the request's :path), if it has one. */
+function withQuery(path: string, fullPath: string): string {
+  const q = fullPath.indexOf("?");
+  return q < 0 ? path : path + fullPath.substring(q);
 }
-
 
 registerFilter(new Router());

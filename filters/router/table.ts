@@ -48,7 +48,10 @@ export class Destination {
 }
 
 export class Redirect {
+  /** Replaces the whole path. */
   uri: string | null = null;
+  /** Replaces the matched prefix (exclusive with uri). */
+  prefix: string | null = null;
   authority: string | null = null;
   scheme: string | null = null;
   port: i32 = -1;
@@ -59,6 +62,8 @@ export class Rewrite {
   uri: string | null = null;
   uriRegex: Regex | null = null;
   substitution: string = "";
+  /** Replaces the whole path whatever the match (exclusive with uri and uriRegex). */
+  fullPath: string | null = null;
   authority: ArrayBuffer | null = null;
 }
 
@@ -153,6 +158,8 @@ function insertByLength(keys: string[], hosts: VirtualHost[], key: string, vh: V
 
 export class RouterTable {
   ports: Map<i64, PortTable> = new Map();
+  /** Look virtual hosts up by the authority without its port (gateways). */
+  ignoreHostPort: bool = false;
   slots: SlotNames = new SlotNames();
   routeCount: i32 = 0;
 }
@@ -163,6 +170,7 @@ const MAX_WEIGHT: f64 = 4294967295;
 export function readRouterTable(r: Reader, v: JsonValue | null): RouterTable | null {
   const t = new RouterTable();
   const root = r.object(v, "router");
+  t.ignoreHostPort = r.bool(root, "ignoreHostPort", "router", false);
   const ports = r.array(root, "ports", "router", true);
   for (let i = 0; i < ports.length && r.ok(); i++) {
     const path = "router.ports[" + i.toString() + "]";
@@ -233,11 +241,13 @@ function readRoute(r: Reader, t: RouterTable, v: JsonValue, path: string): Route
     const rp = path + ".redirect";
     const rd = new Redirect();
     rd.uri = r.optString(redirect, "uri", rp);
+    rd.prefix = r.optString(redirect, "prefix", rp);
+    if (rd.uri !== null && rd.prefix !== null) r.fail(rp, "uri and prefix are exclusive");
     rd.authority = r.optString(redirect, "authority", rp);
     rd.scheme = r.optString(redirect, "scheme", rp);
     rd.port = <i32>r.int(redirect, "port", rp, 1, 65535, -1);
     rd.status = <u32>r.int(redirect, "status", rp, 300, 399, 301);
-    if (!optHeaderValueOk(rd.uri) || !optHeaderValueOk(rd.authority) || !optHeaderValueOk(rd.scheme)) r.fail(rp, "values must be header-safe");
+    if (!optHeaderValueOk(rd.uri) || !optHeaderValueOk(rd.prefix) || !optHeaderValueOk(rd.authority) || !optHeaderValueOk(rd.scheme)) r.fail(rp, "values must be header-safe");
     route.redirect = rd;
   }
   const direct = r.child(o, "directResponse", path, false);
@@ -259,6 +269,9 @@ function readRoute(r: Reader, t: RouterTable, v: JsonValue, path: string): Route
     const rewrite = new Rewrite();
     rewrite.uri = r.optString(rw, "uri", rwp);
     if (rewrite.uri !== null && !headerValueOk(<string>rewrite.uri)) r.fail(rwp + ".uri", "must be header-safe");
+    rewrite.fullPath = r.optString(rw, "fullPath", rwp);
+    if (rewrite.fullPath !== null && !headerValueOk(<string>rewrite.fullPath)) r.fail(rwp + ".fullPath", "must be header-safe");
+    if (rewrite.fullPath !== null && rewrite.uri !== null) r.fail(rwp, "uri and fullPath are exclusive");
     const authority = r.optString(rw, "authority", rwp);
     if (authority !== null) {
       if (authority.length == 0 || !headerValueOk(authority)) r.fail(rwp + ".authority", "must be a non-empty header-safe string");
@@ -271,7 +284,7 @@ function readRoute(r: Reader, t: RouterTable, v: JsonValue, path: string): Route
       const re = compileRegex(pattern);
       if (re === null) r.fail(rwp + ".uriRegex.match", "unsupported regex: " + regexError);
       rewrite.uriRegex = re;
-      if (rewrite.uri !== null) r.fail(rwp, "uri and uriRegex are exclusive");
+      if (rewrite.uri !== null || rewrite.fullPath !== null) r.fail(rwp, "uriRegex excludes uri and fullPath");
     }
     route.rewrite = rewrite;
   }

@@ -61,6 +61,8 @@ describe("config channel with compiled tables", () => {
     ["unsupported regex", (c) => withRoute(c, { matches: [{ uri: { regex: "(?=look)" } }], destinations: [{ cluster: "a", weight: 1 }] }), /unsupported regex/],
     ["two StringMatch kinds", (c) => withRoute(c, { matches: [{ uri: { exact: "/", prefix: "/" } }], destinations: [{ cluster: "a", weight: 1 }] }), /exactly one of exact/],
     ["directResponse status 99", (c) => withRoute(c, { matches: [], directResponse: { status: 99 } }), /status/],
+    ["redirect has both uri and prefix", (c) => withRoute(c, { matches: [], redirect: { uri: "/a", prefix: "/b", status: 302 } }), /redirect: uri and prefix are exclusive/],
+    ["rewrite has both uri and fullPath", (c) => withRoute(c, { matches: [], destinations: [{ cluster: "a", weight: 1 }], rewrite: { uri: "/a", fullPath: "/b" } }), /rewrite: uri and fullPath are exclusive/],
     ["header value with CR LF", (c) => withRoute(c, { matches: [], destinations: [{ cluster: "a", weight: 1 }], requestHeaders: { set: [["x", "a\r\nb"]] } }), /NUL, CR or LF/],
   ];
   for (const [name, mutate, reason] of bad) {

@@ -166,6 +166,38 @@ describe("router: actions", () => {
     assert.equal(m.stream.response.get("location"), "http://c.example/moved/a");
   });
 
+  it("redirect: prefix keeps the rest of the path; a scheme's well-known port is left out of the Location", async () => {
+    const host = await router(
+      one([
+        to("x", { matches: [{ uri: { segmentPrefix: "/orig" } }], destinations: undefined, redirect: { prefix: "/repl", status: 302 } }),
+        to("x", { matches: [{ uri: { prefix: "/http80" } }], destinations: undefined, redirect: { authority: "a.example", port: 80, status: 302 } }),
+        to("x", { matches: [{ uri: { prefix: "/https443" } }], destinations: undefined, redirect: { scheme: "https", authority: "a.example", port: 443, status: 302 } }),
+        to("x", { matches: [{ uri: { prefix: "/https80" } }], destinations: undefined, redirect: { scheme: "https", authority: "a.example", port: 80, status: 302 } }),
+      ]),
+    );
+    const location = (path: string, authority = "svc") => {
+      const o = send(host, req(path, { authority }));
+      o.stream.done();
+      return o.stream.response.get("location");
+    };
+    assert.equal(location("/orig/lemon?x=1"), "http://svc/repl/lemon?x=1");
+    assert.equal(location("/orig"), "http://svc/repl");
+    assert.equal(location("/http80", "svc:80"), "http://a.example/http80");
+    assert.equal(location("/https443"), "https://a.example/https443");
+    assert.equal(location("/https80"), "https://a.example:80/https80");
+    assert.equal(location("/orig/a", "svc:80"), "http://svc/repl/a", "the request's own port 80 is well-known for http too");
+  });
+
+  it("ignoreHostPort: virtual hosts are looked up by the authority without its port", async () => {
+    const vhosts: VirtualHost[] = [{ name: "a", domains: ["a.example"], routes: [to("a")] }, { name: "w", domains: ["*.w.example"], routes: [to("w")] }];
+    const strip = await hostWithConfig("router", { ...minimalConfig(1), router: { ports: [{ port: 80, virtualHosts: vhosts }], ignoreHostPort: true } }, { random: seededRandom(7) });
+    assert.equal(outcome(strip, req("/", { authority: "a.example:1234" })), "a");
+    assert.equal(outcome(strip, req("/", { authority: "x.w.example:80" })), "w");
+    assert.equal(outcome(strip, req("/", { authority: "w.example" })), "reply 404");
+    const keep = await router(vhosts);
+    assert.equal(outcome(keep, req("/", { authority: "a.example:1234" })), "reply 404");
+  });
+
   it("fault abort percentage draws per request", async () => {
     const host = await router(one([to("ok", { fault: { abort: { httpStatus: 503, percent: 30 } } })]));
     let aborted = 0;
@@ -187,9 +219,10 @@ describe("router: actions", () => {
     assert.deepEqual(host.violations, []);
   });
 
-  it("rewrites: prefix, segmentPrefix (Gateway ReplacePrefixMatch), whole path, regex, authority", async () => {
+  it("rewrites: prefix, segmentPrefix (Gateway ReplacePrefixMatch), whole path, full path, regex, authority", async () => {
     const host = await router(
       one([
+        to("f", { matches: [{ uri: { segmentPrefix: "/full" } }], rewrite: { fullPath: "/one" } }),
         to("p", { matches: [{ uri: { prefix: "/api/" } }], rewrite: { uri: "/v2/" } }),
         to("s", { matches: [{ uri: { segmentPrefix: "/seg" } }], rewrite: { uri: "/" } }),
         to("e", { matches: [{ uri: { exact: "/exact" } }], rewrite: { uri: "/other", authority: "backend.internal" } }),
@@ -206,6 +239,7 @@ describe("router: actions", () => {
     assert.deepEqual(path("/seg"), ["/", "svc"]);
     assert.deepEqual(path("/exact?q"), ["/other?q", "backend.internal"]);
     assert.deepEqual(path("/re/abc/42"), ["/42/abc", "svc"]);
+    assert.deepEqual(path("/full/one/two?q=1"), ["/one?q=1", "svc"], "fullPath replaces the whole path, not the matched prefix");
   });
 
   it("header operations (route then destination; remove, set, add), timeouts and retries, response ops", async () => {

@@ -246,6 +246,13 @@ spec:
           engine: "wasm",
           cluster: `outbound|9080|v2|${REVIEWS}`,
           localReply: null,
+          forwarded: {
+            path: "/v2/reviews/0",
+            authority: "reviews:9080",
+            headers: [],
+            requestHeaderEdits: [{ op: "replace", name: "x-mesh-cluster", value: `outbound|9080|v2|${REVIEWS}` }],
+            responseHeaderEdits: [{ op: "add", name: "x-served-by", value: "v2" }],
+          },
           authz: { allowed: true, policy: null, rule: null },
           trace: [
             { filter: "router", text: "matched VirtualService default/reviews http[0]: header end-user = \"jason\"" },
@@ -262,11 +269,21 @@ spec:
       const text = await section.innerText();
       assert.match(text, /Upstream cluster\s+outbound\|9080\|v2\|reviews/);
       assert.match(text, /✓ allowed/);
+      assert.match(text, /Request as forwarded\s+reviews:9080\/v2\/reviews\/0\s+replace x-mesh-cluster: outbound/);
+      assert.match(text, /Response header edits\s+add x-served-by: v2/);
       assert.deepEqual(
         (await section.locator("ol.trace > li .step").allInnerTexts()).map((t) => t.split(":")[0]),
         ["matched VirtualService default/reviews http[0]", "router", "no AuthorizationPolicy applies to reviews-v2"],
       );
       await shot(page, "explain-answer");
+      // A redirect: the local reply's headers (its Location) are shown.
+      await page.unroute("**/mesh/v1/explain");
+      await page.route("**/mesh/v1/explain", (route) =>
+        route.fulfill({ json: { engine: "wasm", cluster: null, localReply: { status: 302, headers: [["location", "http://example.org:8080/new"]], body: "" }, forwarded: null, authz: null, trace: [] } }),
+      );
+      await page.getByRole("button", { name: "Explain" }).click();
+      await page.getByText("location: http://example.org:8080/new").waitFor();
+      assert.match(await page.getByRole("region", { name: "What happens" }).innerText(), /Local reply\s+302\s+location: http:\/\/example\.org:8080\/new/);
     } finally {
       await page.unroute("**/mesh/v1/explain");
     }

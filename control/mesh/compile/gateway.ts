@@ -1,7 +1,7 @@
 // Gateway proxies: the listeners and routes of the Gateway API Gateway they implement, or of
 // the Istio Gateways whose selector picks them, with the VirtualServices bound to those.
 import { specOf } from "../config.ts";
-import { hostMatches, hostsIntersect, resolveHost } from "../hosts.ts";
+import { hostsIntersect, listenerRouteHostnames, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import { hasKeys } from "../objects.ts";
 import { gatewayWorkloadName } from "../registry/index.ts";
@@ -53,14 +53,7 @@ function namespaceAllowed(listener: Listener, gateway: KubeObject, routeNamespac
   return selectorMatches(listener.allowedRoutes?.namespaces?.selector?.matchLabels ?? {}, namespaceLabels(routeNamespace));
 }
 
-/** Hostnames a route serves on a listener: their intersection, `*` when neither restricts. */
-function effectiveHostnames(listener: Listener, routeHostnames: string[]): string[] {
-  if (!listener.hostname) return routeHostnames.length ? routeHostnames : ["*"];
-  if (!routeHostnames.length) return [listener.hostname];
-  return routeHostnames.filter((h) => hostsIntersect(h, listener.hostname!)).map((h) => (hostMatches(listener.hostname!, h) ? h : listener.hostname!));
-}
-
-function k8sGatewayRoutes(gateway: KubeObject, httpRoutes: KubeObject[], byPort: Map<number, Map<string, Route[]>>, namespaceLabels: (ns: string) => Record<string, string>): GatewayListener[] {
+function k8sGatewayRoutes(gateway: KubeObject, httpRoutes: KubeObject[], byPort: Map<number, Map<string, Route[]>>, namespaceLabels: (ns: string) => Record<string, string>, index: CompileIndex): GatewayListener[] {
   const listeners = specOf<{ listeners?: Listener[] }>(gateway).listeners ?? [];
   for (const listener of listeners) {
     if (listener.protocol !== "HTTP" && listener.protocol !== "HTTPS") continue;
@@ -68,7 +61,10 @@ function k8sGatewayRoutes(gateway: KubeObject, httpRoutes: KubeObject[], byPort:
       const spec = specOf<HTTPRouteSpec>(route);
       if (!(spec.parentRefs ?? []).some((ref) => attaches(ref, route, gateway, listener))) continue;
       if (!namespaceAllowed(listener, gateway, route.metadata.namespace ?? "", namespaceLabels)) continue;
-      for (const host of effectiveHostnames(listener, spec.hostnames ?? [])) addHost(byPort, listener.port, host, compileHttpRouteRules(route));
+      const hosts = listenerRouteHostnames(listener.hostname, spec.hostnames ?? []);
+      if (!hosts.length) continue;
+      const routes = compileHttpRouteRules(route, { servicesByHost: index.servicesByHost, listener });
+      for (const host of hosts) addHost(byPort, listener.port, host, routes);
     }
   }
   const origin = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
@@ -132,7 +128,7 @@ export function compileGateway(
   const listeners: GatewayListener[] = [];
   for (const gw of k8sGateways)
     if (gw.metadata.namespace === workload.namespace && gatewayWorkloadName(gw.metadata.name) === workload.name)
-      listeners.push(...k8sGatewayRoutes(gw, httpRoutes, byPort, namespaceLabels));
+      listeners.push(...k8sGatewayRoutes(gw, httpRoutes, byPort, namespaceLabels, index));
   for (const gw of istioGateways)
     if (istioGatewaySelects(gw, workload)) listeners.push(...istioGatewayRoutes(gw, workload, virtualServices, index, byPort));
   const ports: PortRoutes[] = [...byPort.entries()]
@@ -140,9 +136,10 @@ export function compileGateway(
     .map(([port, hosts]) => ({
       port,
       virtualHosts: [...hosts.entries()]
-        // Exact names before wildcards, `*` last: the most specific host answers.
+        // Exact names before wildcards, `*` last: the most specific host answers. Gateways match the
+        // authority without its port (RouterTable.ignoreHostPort), so a domain needs no `:port` form.
         .sort(([a], [b]) => (a === "*" ? 1 : b === "*" ? -1 : a.startsWith("*") !== b.startsWith("*") ? (a.startsWith("*") ? 1 : -1) : a < b ? -1 : a > b ? 1 : 0))
-        .map(([host, routes]): VirtualHost => ({ name: `${host}:${port}`, domains: host === "*" ? ["*"] : [host, `${host}:${port}`], routes: routes.every((r) => r.origin.kind === "HTTPRoute") ? orderByPrecedence(routes) : routes })),
+        .map(([host, routes]): VirtualHost => ({ name: `${host}:${port}`, domains: [host], routes: routes.every((r) => r.origin.kind === "HTTPRoute") ? orderByPrecedence(routes) : routes })),
     }));
   return { listeners, ports, clusters: referencedClusters(ports, workload, index) };
 }

@@ -1,6 +1,7 @@
 // Gateway API HTTPRoute rules → routes. Matches default to PathPrefix "/"; backendRefs go to
-// the Service's cluster (weights default to 1); a rule with no backends answers 500, as the
-// Gateway API requires. Ordering across routes follows the Gateway API precedence rules.
+// the Service's cluster (weights default to 1); a rule with no valid backend (none, an unknown
+// kind, a Service that does not exist) answers 500, as the Gateway API requires. Ordering across
+// routes follows the Gateway API precedence rules.
 import { specOf } from "../config.ts";
 import { CLUSTER_DOMAIN } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
@@ -97,43 +98,67 @@ function compileMatches(rule: HTTPRouteRule): RouteMatch[] {
   });
 }
 
-function applyFilters(route: Route, filters: RouteFilter[] | undefined): void {
+/** What compiling an HTTPRoute's rules needs to know besides the route. */
+export interface HttpRouteContext {
+  /** The mesh's services by hostname: a backendRef to a Service not among them is invalid. */
+  servicesByHost: ReadonlyMap<string, unknown>;
+  /** The Gateway listener the rules serve (redirects take their default port from it); none for mesh (GAMMA) routes. */
+  listener?: { port: number; protocol: string };
+}
+
+const WELL_KNOWN_PORTS: Record<string, number> = { http: 80, https: 443 };
+
+/**
+ * The Location's port (HTTPRequestRedirectFilter.port): as set; else the redirect scheme's
+ * well-known port; else the listener's. The router leaves a scheme's well-known port out.
+ */
+function redirectPort(r: NonNullable<RouteFilter["requestRedirect"]>, listener: HttpRouteContext["listener"]): number | undefined {
+  if (r.port !== undefined) return r.port;
+  if (!listener) return undefined;
+  return (r.scheme ? WELL_KNOWN_PORTS[r.scheme.toLowerCase()] : undefined) ?? listener.port;
+}
+
+function applyFilters(route: Route, filters: RouteFilter[] | undefined, listener: HttpRouteContext["listener"]): void {
   for (const f of filters ?? []) {
     if (f.type === "RequestHeaderModifier") route.requestHeaders = headerOps(f.requestHeaderModifier);
     else if (f.type === "ResponseHeaderModifier") route.responseHeaders = headerOps(f.responseHeaderModifier);
     else if (f.type === "RequestRedirect" && f.requestRedirect) {
       const r = f.requestRedirect;
-      const uri = r.path?.type === "ReplaceFullPath" ? r.path.replaceFullPath : r.path?.replacePrefixMatch;
+      const port = redirectPort(r, listener);
       route.redirect = {
         status: r.statusCode ?? 302,
         ...(r.scheme ? { scheme: r.scheme } : {}),
         ...(r.hostname ? { authority: r.hostname } : {}),
-        ...(r.port ? { port: r.port } : {}),
-        ...(uri !== undefined ? { uri } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(r.path?.type === "ReplaceFullPath" ? { uri: r.path.replaceFullPath } : r.path?.type === "ReplacePrefixMatch" ? { prefix: r.path.replacePrefixMatch } : {}),
       };
     } else if (f.type === "URLRewrite" && f.urlRewrite) {
       const p = f.urlRewrite.path;
-      const uri = p?.type === "ReplaceFullPath" ? p.replaceFullPath : p?.replacePrefixMatch;
-      route.rewrite = { ...(uri !== undefined ? { uri } : {}), ...(f.urlRewrite.hostname ? { authority: f.urlRewrite.hostname } : {}) };
+      route.rewrite = {
+        ...(p?.type === "ReplaceFullPath" ? { fullPath: p.replaceFullPath } : p?.type === "ReplacePrefixMatch" ? { uri: p.replacePrefixMatch } : {}),
+        ...(f.urlRewrite.hostname ? { authority: f.urlRewrite.hostname } : {}),
+      };
     }
   }
 }
 
 /** The routes of one HTTPRoute. */
-export function compileHttpRouteRules(route: KubeObject): Route[] {
+export function compileHttpRouteRules(route: KubeObject, ctx: HttpRouteContext): Route[] {
   const namespace = route.metadata.namespace ?? "default";
   return (specOf<HTTPRouteSpec>(route).rules ?? []).map((rule, index): Route => {
     const compiled: Route = { origin: { kind: "HTTPRoute", namespace, name: route.metadata.name, rule: index }, matches: compileMatches(rule) };
-    applyFilters(compiled, rule.filters);
+    applyFilters(compiled, rule.filters, ctx.listener);
     if (!compiled.redirect) {
-      const backends = (rule.backendRefs ?? []).filter((b) => (b.kind ?? "Service") === "Service" && (b.group ?? "") === "");
+      const backends = (rule.backendRefs ?? [])
+        .filter((b) => (b.kind ?? "Service") === "Service" && (b.group ?? "") === "")
+        .map((b) => ({ ref: b, host: `${b.name}.${b.namespace ?? namespace}.svc.${CLUSTER_DOMAIN}` }))
+        .filter((b) => ctx.servicesByHost.has(b.host));
       if (backends.length === 0) compiled.directResponse = { status: 500 };
       else
-        compiled.destinations = backends.map((b): WeightedCluster => {
-          const host = `${b.name}.${b.namespace ?? namespace}.svc.${CLUSTER_DOMAIN}`;
+        compiled.destinations = backends.map(({ ref: b, host }): WeightedCluster => {
           const wc: WeightedCluster = { cluster: outboundCluster(b.port ?? 80, "", host), weight: b.weight ?? 1 };
           const f: Route = { origin: compiled.origin, matches: [] };
-          applyFilters(f, b.filters);
+          applyFilters(f, b.filters, ctx.listener);
           if (f.requestHeaders) wc.requestHeaders = f.requestHeaders;
           if (f.responseHeaders) wc.responseHeaders = f.responseHeaders;
           return wc;

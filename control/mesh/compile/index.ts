@@ -81,7 +81,7 @@ export function compileServed(config: MeshConfig, registry: Registry, revision: 
     const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
     if (gateway) {
       const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);
-      workloads[key] = { workload: identity, router: { ports: gw.ports }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
+      workloads[key] = { workload: identity, router: { ports: gw.ports, ignoreHostPort: true }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
       views[key] = `gateway|${key}`;
     } else {
       const outbound = outboundFor(w, index, outboundCache, memo);

@@ -80,7 +80,7 @@ function namesOf(objects: KubeObject[]): string {
 
 function routesFor(workload: Workload, service: MeshService, port: number, index: CompileIndex, memo: ServiceMemo, labelKey: string): Route[] {
   const gamma = gammaRoutes(index.httpRoutesByService.get(service.hostname), service, port, workload.namespace);
-  if (gamma?.length) return getOrInsert(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap(compileHttpRouteRules)));
+  if (gamma?.length) return getOrInsert(memo.routes, `gamma|${port}|${namesOf(gamma)}`, () => orderByPrecedence(gamma.flatMap((r) => compileHttpRouteRules(r, index))));
   const vss = index.meshVirtualServices(service.hostname, workload.namespace);
   if (!vss.length) return getOrInsert(memo.routes, `default|${port}`, () => [defaultRoute(service, port)]);
   // Routes depend on the client only through sourceNamespace and sourceLabels matches.

@@ -5,19 +5,37 @@ import { ErrorBox, SelectField } from "../components.tsx";
 import { parseHeaderLines, traceStepText, workloadKey, workloadsOf } from "../model.ts";
 import type { ViewProps } from "../main.tsx";
 
+type HeaderEdit = { op?: string; name?: string; value?: string };
+
 interface ExplainAnswer {
   engine?: string;
   cluster?: string;
-  localReply?: { status?: number; body?: string; [k: string]: unknown } | null;
+  localReply?: { status?: number; body?: string; headers?: [string, string][]; [k: string]: unknown } | null;
+  forwarded?: { path?: string; authority?: string; requestHeaderEdits?: HeaderEdit[]; responseHeaderEdits?: HeaderEdit[] } | null;
   authz?: { allowed?: boolean; policy?: string; rule?: unknown } | null;
   trace?: unknown[];
   [k: string]: unknown;
 }
 
+/** Header lines as `name: value` (edits as `op name: value`). */
+function HeaderList({ lines }: { lines: string[] }) {
+  return lines.length ? (
+    <ul class="header-list">
+      {lines.map((l, i) => (
+        <li key={i}>
+          <code>{l}</code>
+        </li>
+      ))}
+    </ul>
+  ) : null;
+}
+
+const editLine = (e: HeaderEdit) => `${e.op ?? "?"} ${e.name ?? ""}${e.value !== undefined ? `: ${e.value}` : ""}`;
+
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 function Answer({ answer }: { answer: ExplainAnswer }) {
-  const { authz, localReply } = answer;
+  const { authz, localReply, forwarded } = answer;
   return (
     <section class="explain-answer" aria-labelledby="explain-answer-title">
       <h2 id="explain-answer-title">What happens</h2>
@@ -36,7 +54,25 @@ function Answer({ answer }: { answer: ExplainAnswer }) {
             <dd>
               {localReply.status}
               {localReply.body ? ` ${localReply.body}` : ""}
+              <HeaderList lines={(localReply.headers ?? []).map(([k, v]) => `${k}: ${v}`)} />
             </dd>
+          </>
+        )}
+        {forwarded && (
+          <>
+            <dt>Request as forwarded</dt>
+            <dd>
+              <code>{`${forwarded.authority ?? ""}${forwarded.path ?? ""}`}</code>
+              <HeaderList lines={(forwarded.requestHeaderEdits ?? []).map(editLine)} />
+            </dd>
+            {(forwarded.responseHeaderEdits ?? []).length > 0 && (
+              <>
+                <dt>Response header edits</dt>
+                <dd>
+                  <HeaderList lines={(forwarded.responseHeaderEdits ?? []).map(editLine)} />
+                </dd>
+              </>
+            )}
           </>
         )}
         {authz && (
