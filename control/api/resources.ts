@@ -29,7 +29,7 @@ export interface StoreClient {
   servedStats(): Promise<object>;
   configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
-  watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number }): Promise<ReadableStream<Uint8Array> | KubeStatus>;
+  watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number; withBefore: boolean }): Promise<ReadableStream<Uint8Array> | KubeStatus>;
 }
 
 /** One ConfigStore per mesh: every write in the mesh is serialised through it. */
@@ -98,13 +98,20 @@ async function list(c: Ctx, path: ResourcePath): Promise<Response> {
   if (watch === "true" || watch === "1") {
     const timeout = c.req.query("timeoutSeconds");
     if (timeout !== undefined && !/^\d{1,9}$/.test(timeout)) return fail(c, badRequest("timeoutSeconds: a whole number of seconds"));
+    const selects = !!c.req.query("labelSelector") || !!c.req.query("fieldSelector");
+    const table = wantsTable(c.req.header("accept"));
     const events = await configStore(c.env).watch(refOf(path), {
       resourceVersion: c.req.query("resourceVersion"),
       allowBookmarks: c.req.query("allowWatchBookmarks") === "true",
       timeoutSeconds: timeout === undefined ? undefined : Number(timeout),
+      withBefore: selects,
     });
     if (!(events instanceof ReadableStream)) return fail(c, events);
-    const body = shapeWatch(events, { spec: path.spec, labelSelector, fieldSelector, inVersion: (o) => inVersion(o, path.spec, path.version), table: wantsTable(c.req.header("accept")) });
+    // Most watches (informers, controllers) take the stored form as it is: the store's stream, untouched.
+    const body =
+      selects || table || path.version !== path.spec.storageVersion
+        ? shapeWatch(events, { spec: path.spec, labelSelector, fieldSelector, inVersion: (o) => inVersion(o, path.spec, path.version), table })
+        : events;
     // identity: a compressing proxy (Cloudflare's edge, wrangler dev) would hold events back to fill its blocks.
     return new Response(body, { headers: { "content-type": "application/json", "cache-control": "no-cache", "content-encoding": "identity" } });
   }

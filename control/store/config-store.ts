@@ -533,9 +533,9 @@ export class ConfigStore extends DurableObject<Env> {
    * revision log, then live. No version (or "0"): the current objects as ADDED first, as the
    * Kubernetes API does. A version older than the log keeps: 410 Gone.
    */
-  watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number }): ReadableStream<Uint8Array> | KubeStatus {
+  watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number; withBefore: boolean }): ReadableStream<Uint8Array> | KubeStatus {
     const resource = `${ref.group}/${ref.plural}`;
-    const request = { resource, namespace: ref.namespace, allowBookmarks: opts.allowBookmarks, timeoutMs: (opts.timeoutSeconds ?? Infinity) * 1000 };
+    const request = { resource, namespace: ref.namespace, allowBookmarks: opts.allowBookmarks, timeoutMs: (opts.timeoutSeconds ?? Infinity) * 1000, withBefore: opts.withBefore };
     const rv = opts.resourceVersion;
     if (rv === undefined || rv === "" || rv === "0")
       return this.watches.open(request, this.list(ref).items.map((object) => ({ type: "ADDED" as const, object })));

@@ -23,6 +23,8 @@ export interface WatchRequest {
   namespace: string;
   allowBookmarks: boolean;
   timeoutMs: number;
+  /** Send MODIFIED events' `before` (a selector watch needs it; a plain one does not). */
+  withBefore: boolean;
 }
 
 /** A watcher unread this far behind (bytes queued) is closed rather than buffered without end. */
@@ -55,13 +57,13 @@ export class WatchHub {
       {
         start: (controller) => {
           watcher = { request, controller, timers: [] };
-          for (const e of initial) controller.enqueue(line(e));
+          for (const e of initial) controller.enqueue(line(e, request.withBefore));
           this.watchers.add(watcher);
           const w = watcher;
           w.timers.push(setTimeout(() => this.close(w), Math.min(request.timeoutMs, MAX_WATCH_MS)));
           if (request.allowBookmarks) {
             const tick = () => {
-              this.send(w, { type: "BOOKMARK", object: this.bookmark(request.resource) });
+              this.send(w, line({ type: "BOOKMARK", object: this.bookmark(request.resource) }, false));
               w.timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
             };
             w.timers.push(setTimeout(tick, BOOKMARK_INTERVAL_MS));
@@ -75,17 +77,21 @@ export class WatchHub {
     );
   }
 
-  /** Delivers committed events to the watchers they match. */
+  /** Delivers committed events to the watchers they match, each event encoded once. */
   publish(events: { resource: string; namespace: string; event: WatchEvent }[]): void {
     if (this.watchers.size === 0) return;
+    const encoded = events.map((e) => ({ ...e, lines: [undefined, undefined] as (Uint8Array | undefined)[] }));
     for (const w of this.watchers)
-      for (const e of events)
-        if (e.resource === w.request.resource && (w.request.namespace === "" || w.request.namespace === e.namespace)) this.send(w, e.event);
+      for (const e of encoded)
+        if (e.resource === w.request.resource && (w.request.namespace === "" || w.request.namespace === e.namespace)) {
+          const variant = w.request.withBefore ? 1 : 0;
+          this.send(w, (e.lines[variant] ??= line(e.event, w.request.withBefore)));
+        }
   }
 
-  private send(w: Watcher, event: WatchEvent): void {
+  private send(w: Watcher, bytes: Uint8Array): void {
     if ((w.controller.desiredSize ?? 0) <= 0) return this.close(w);
-    w.controller.enqueue(line(event));
+    w.controller.enqueue(bytes);
   }
 
   private close(w: Watcher): void {
@@ -104,6 +110,6 @@ export class WatchHub {
   }
 }
 
-function line(event: WatchEvent): Uint8Array {
-  return encoder.encode(`${JSON.stringify(event)}\n`);
+function line(event: WatchEvent, withBefore: boolean): Uint8Array {
+  return encoder.encode(`${JSON.stringify(withBefore || !event.before ? event : { type: event.type, object: event.object })}\n`);
 }
