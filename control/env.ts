@@ -18,6 +18,8 @@ export interface Env {
   MESH_CONTROL_PLANE_CA?: string;
   /** Lifetime of the workload token a bootstrap embeds (default 30 days, the maximum). */
   MESH_PROXY_TOKEN_TTL_SECONDS?: string;
+  /** How often proxies heartbeat their endpoints (default 30 s); a pod goes NotReady after one missed heartbeat and leaves after three. */
+  MESH_HEARTBEAT_SECONDS?: string;
   /** The cluster's service-account JWKS (`kubectl get --raw /openid/v1/jwks`), to accept projected tokens. */
   MESH_KUBERNETES_JWKS?: string;
   MESH_KUBERNETES_ISSUER?: string;

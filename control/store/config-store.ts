@@ -20,13 +20,14 @@ import { validateObject } from "../mesh/validate.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
-import type { ListResult, PatchType, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
+import type { AdmittedPod, ListResult, PatchType, PodRecord, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
 import { sameContent } from "./revision-diff.ts";
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
-import { EndpointRegistry, HEARTBEAT_SECONDS, ENDPOINT_TTL_MS } from "./endpoints.ts";
+import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
+import { EndpointRegistry, HEARTBEAT_SECONDS } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
 import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
@@ -93,7 +94,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
     migrate(this.sql);
-    this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at));
+    this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at), heartbeatSeconds(env));
     this.served = new ServedState(this.sql, env.MESH_KV, graceMs(env));
     ctx.blockConcurrencyWhile(async () => {
       // A store that served per-workload copies (before shared parts) compiles its state anew.
@@ -202,7 +203,46 @@ export class ConfigStore extends DurableObject<Env> {
       return status(403, "Forbidden", `this token may not register endpoints of ${workload} (service account ${row.serviceAccount})`);
     const labels = (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.labels;
     const changed = this.endpoints.register({ namespace, workload: name, pod, ip: registration.ip, ports: registration.ports, labels, mtls: registration.mtls });
-    return { ok: true, changed, heartbeatSeconds: HEARTBEAT_SECONDS, ttlSeconds: ENDPOINT_TTL_MS / 1000, version: this.endpoints.version() };
+    return { ok: true, changed, heartbeatSeconds: this.endpoints.heartbeatSeconds, ttlSeconds: this.endpoints.ttlMs / 1000, version: this.endpoints.version() };
+  }
+
+  /** The live pods of a namespace (or all), with what the mesh knows of their workloads. */
+  podRecords(namespace?: string): { items: PodRecord[]; version: number } {
+    const workloads = new Map<string, { kind: "sidecar" | "gateway"; serviceAccount: string } | undefined>();
+    const items: PodRecord[] = [];
+    for (const live of this.endpoints.livePods()) {
+      const e = live.endpoint;
+      if (namespace && e.namespace !== namespace) continue;
+      const key = `${e.namespace}/${e.workload}`;
+      if (!workloads.has(key)) {
+        const row = this.served.served(key);
+        workloads.set(key, row ? { kind: (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.kind, serviceAccount: row.serviceAccount } : undefined);
+      }
+      const w = workloads.get(key);
+      const admitted = admittedPodFor(this.sql, e.namespace, e.pod);
+      const deployment = admitted ? undefined : this.read("apps/deployments", e.namespace, e.workload);
+      const appContainers = (deployment?.spec as { template?: { spec?: { containers?: Record<string, unknown>[] } } } | undefined)?.template?.spec?.containers;
+      items.push({
+        namespace: e.namespace,
+        pod: e.pod,
+        workload: e.workload,
+        ip: e.ip,
+        labels: e.labels,
+        kind: w?.kind ?? "sidecar",
+        serviceAccount: w?.serviceAccount ?? "default",
+        registeredAt: live.registeredAt,
+        lastSeen: live.lastSeen,
+        readyUntil: live.readyUntil,
+        ...(admitted ? { admitted } : {}),
+        ...(appContainers ? { appContainers } : {}),
+      });
+    }
+    return { items, version: this.endpoints.version() };
+  }
+
+  /** Keeps a pod the admission webhook injected (see admitted-pods.ts); never a config revision. */
+  recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): void {
+    recordAdmittedPod(this.sql, namespace, nameOrPrefix, pod);
   }
 
   deregisterEndpoint(namespace: string, pod: string, caller: { admin: boolean; namespace?: string }): { removed: boolean } | KubeStatus {
@@ -602,6 +642,12 @@ export class ConfigStore extends DurableObject<Env> {
     const garbageDue = await this.served.collectGarbage();
     if (garbageDue !== null) await this.wakeAt(garbageDue);
   }
+}
+
+/** MESH_HEARTBEAT_SECONDS: how often proxies heartbeat (default 30 s; tests shorten it). */
+function heartbeatSeconds(env: Env): number {
+  const n = Number(env.MESH_HEARTBEAT_SECONDS);
+  return Number.isFinite(n) && n >= 1 ? n : HEARTBEAT_SECONDS;
 }
 
 /** MESH_KV_GRACE_SECONDS, never below what a reader holding an old pointer needs. */

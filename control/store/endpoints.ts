@@ -10,9 +10,10 @@
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import { getSetting, putSetting } from "./tables.ts";
 
-export const ENDPOINT_TTL_MS = 90_000;
 export const HEARTBEAT_SECONDS = 30;
-const SWEEP_MS = 15_000;
+/** A pod that missed this many heartbeats in a row leaves the registry. */
+const HEARTBEATS_PER_TTL = 3;
+export const ENDPOINT_TTL_MS = HEARTBEAT_SECONDS * HEARTBEATS_PER_TTL * 1000;
 const PERSIST_EVERY_MS = 60_000;
 const PUBLISH_DEBOUNCE_MS = 1_000;
 const VERSION = "endpoints_version";
@@ -20,8 +21,22 @@ const PUBLISHED = "endpoints_published";
 
 interface Live {
   endpoint: RegisteredEndpoint;
+  /** When the pod first registered (its creationTimestamp as a Pod). */
+  registeredAt: number;
+  /** The last registration or heartbeat. */
+  lastSeen: number;
   expiresAt: number;
   persistedExpiresAt: number;
+}
+
+/** A live pod as the registry knows it: what the pods API builds a Pod from. */
+export interface LivePod {
+  endpoint: RegisteredEndpoint;
+  registeredAt: number;
+  lastSeen: number;
+  /** Ready while heartbeats arrive: until one heartbeat is missed (half a period of slack for jitter). */
+  readyUntil: number;
+  expiresAt: number;
 }
 
 export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
@@ -33,20 +48,36 @@ function same(a: RegisteredEndpoint, b: RegisteredEndpoint): boolean {
 export class EndpointRegistry {
   private live?: Map<string, Live>;
   private pending?: Promise<void>;
+  readonly heartbeatSeconds: number;
+  readonly ttlMs: number;
+  private readonly sweepMs: number;
 
+  /** @param heartbeatSeconds how often proxies heartbeat (MESH_HEARTBEAT_SECONDS; short in tests). */
   constructor(
     private readonly sql: SqlStorage,
     private readonly kv: KVNamespace,
     private readonly wakeAt: (ms: number) => Promise<void>,
-  ) {}
+    heartbeatSeconds = HEARTBEAT_SECONDS,
+  ) {
+    this.heartbeatSeconds = heartbeatSeconds;
+    this.ttlMs = heartbeatSeconds * HEARTBEATS_PER_TTL * 1000;
+    this.sweepMs = (heartbeatSeconds * 1000) / 2;
+  }
 
   private entries(): Map<string, Live> {
     if (!this.live) {
       this.live = new Map();
       // After a restart nobody knows who is alive: every pod gets one TTL from now to heartbeat.
-      const grace = Date.now() + ENDPOINT_TTL_MS;
-      for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number }>("SELECT * FROM endpoints"))
-        this.live.set(r.pod_key, { endpoint: JSON.parse(r.body), expiresAt: Math.max(r.expires_at, grace), persistedExpiresAt: r.expires_at });
+      const now = Date.now();
+      const grace = now + this.ttlMs;
+      for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number; registered_at: number }>("SELECT * FROM endpoints"))
+        this.live.set(r.pod_key, {
+          endpoint: JSON.parse(r.body),
+          registeredAt: r.registered_at || now,
+          lastSeen: now,
+          expiresAt: Math.max(r.expires_at, grace),
+          persistedExpiresAt: r.expires_at,
+        });
     }
     return this.live;
   }
@@ -63,23 +94,35 @@ export class EndpointRegistry {
     return [...this.entries().values()].map((l) => l.endpoint).sort((a, b) => (podKey(a.namespace, a.pod) < podKey(b.namespace, b.pod) ? -1 : 1));
   }
 
+  /** The pods not expired at `now` (the sweep may not have removed the others yet), sorted. */
+  livePods(now = Date.now()): LivePod[] {
+    const readyMs = this.heartbeatSeconds * 1500;
+    return [...this.entries().values()]
+      .filter((l) => l.expiresAt > now)
+      .map((l) => ({ endpoint: l.endpoint, registeredAt: l.registeredAt, lastSeen: l.lastSeen, readyUntil: l.lastSeen + readyMs, expiresAt: l.expiresAt }))
+      .sort((a, b) => (podKey(a.endpoint.namespace, a.endpoint.pod) < podKey(b.endpoint.namespace, b.endpoint.pod) ? -1 : 1));
+  }
+
   /** Registers or heartbeats a pod; true when the membership changed (a new EDS version). */
   register(endpoint: RegisteredEndpoint, now = Date.now()): boolean {
     const key = podKey(endpoint.namespace, endpoint.pod);
     const entries = this.entries();
     const current = entries.get(key);
-    const expiresAt = now + ENDPOINT_TTL_MS;
+    const expiresAt = now + this.ttlMs;
     if (current && same(current.endpoint, endpoint)) {
       current.expiresAt = expiresAt;
+      current.lastSeen = now;
       return false;
     }
+    const registeredAt = current?.registeredAt ?? now;
     this.sql.exec(
-      "INSERT INTO endpoints (pod_key, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (pod_key) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
+      "INSERT INTO endpoints (pod_key, body, expires_at, registered_at) VALUES (?, ?, ?, ?) ON CONFLICT (pod_key) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
       key,
       JSON.stringify(endpoint),
       expiresAt,
+      registeredAt,
     );
-    entries.set(key, { endpoint, expiresAt, persistedExpiresAt: expiresAt });
+    entries.set(key, { endpoint, registeredAt, lastSeen: now, expiresAt, persistedExpiresAt: expiresAt });
     this.changed();
     return true;
   }
@@ -109,7 +152,7 @@ export class EndpointRegistry {
     if (expired) putSetting(this.sql, VERSION, String(this.version() + 1));
     // A debounced publish still pending covers this; the sweep retries one that failed.
     if (this.version() > this.published() && !this.pending) await this.publish();
-    if (entries.size) await this.wakeAt(now + SWEEP_MS);
+    if (entries.size) await this.wakeAt(now + this.sweepMs);
   }
 
   private changed(): void {
@@ -122,7 +165,7 @@ export class EndpointRegistry {
         console.error("publishing endpoints failed; the sweep retries", e instanceof Error ? e.message : e);
       }
     });
-    void this.wakeAt(Date.now() + SWEEP_MS);
+    void this.wakeAt(Date.now() + this.sweepMs);
   }
 
   /** Writes the current membership as `endpoints/<version>`, then marks it published. */

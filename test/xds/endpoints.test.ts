@@ -57,3 +57,16 @@ test("after a restart every stored pod gets one TTL to heartbeat", () => {
   const restarted = new EndpointRegistry(sql as unknown as SqlStorage, kv as unknown as KVNamespace, async () => {});
   assert.deepEqual(restarted.list().map((e) => e.pod), ["reviews-v1-1"]);
 });
+
+test("a live pod is ready until it misses a heartbeat, and listed until it expires", () => {
+  const { r } = registry();
+  const t0 = Date.now();
+  r.register(pod(1), t0);
+  r.register(pod(1), t0 + 20_000); // a heartbeat: the pod keeps its registration time
+  const [live] = r.livePods(t0 + 20_001);
+  assert.equal(live.registeredAt, t0);
+  assert.equal(live.lastSeen, t0 + 20_000);
+  assert.equal(live.readyUntil, t0 + 20_000 + 45_000);
+  assert.equal(r.livePods(t0 + 20_000 + ENDPOINT_TTL_MS - 1).length, 1);
+  assert.equal(r.livePods(t0 + 20_000 + ENDPOINT_TTL_MS).length, 0);
+});
