@@ -1,9 +1,12 @@
 // Objects the mesh derives instead of storing, served next to (or, for read-only kinds, instead
-// of) the stored ones: pods from the endpoint registry, and no events.
+// of) the stored ones: pods from the endpoint registry, no events, and the sidecar injector's
+// webhook configuration.
 import type { Context } from "hono";
 import { settingsFromEnv, type AdmissionBindings } from "../../admission/settings.ts";
 import type { Env } from "../env.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
+import { webhookConfiguration } from "../../admission/webhook-config.ts";
+import { controlPlaneOf } from "../xds/auth.ts";
 import { podObject } from "./pods.ts";
 import { configStore } from "./resources.ts";
 
@@ -19,9 +22,17 @@ async function pods(c: Ctx, namespace: string | undefined): Promise<KubeObject[]
   return items.map((r) => podObject(r, now, settings));
 }
 
+/** The same object GET /mesh/v1/webhook-config prints, pointing at this control plane. */
+async function webhookConfigurations(c: Ctx): Promise<KubeObject[]> {
+  // With a webhook secret the URL's last segment is that secret, which the API never prints.
+  const path = (c.env as Env & AdmissionBindings).MESH_WEBHOOK_SECRET ? "/inject/{MESH_WEBHOOK_SECRET}" : "/inject";
+  return [webhookConfiguration(`${controlPlaneOf(c.env, c.req.url).url}${path}`) as KubeObject];
+}
+
 const DERIVED: Record<string, Derive> = {
   "/pods": pods,
   "/events": async () => [],
+  "admissionregistration.k8s.io/mutatingwebhookconfigurations": webhookConfigurations,
 };
 
 export function derives(spec: KindSpec): boolean {
