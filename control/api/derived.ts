@@ -1,12 +1,14 @@
 // Objects the mesh derives instead of storing, served next to (or, for read-only kinds, instead
-// of) the stored ones: pods from the endpoint registry, no events, and the sidecar injector's
-// webhook configuration.
+// of) the stored ones: pods from the endpoint registry, no events, the sidecar injector's webhook
+// configuration, and the Service of each Gateway API gateway of class istio.
 import type { Context } from "hono";
 import { settingsFromEnv, type AdmissionBindings } from "../../admission/settings.ts";
 import type { Env } from "../env.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import { webhookConfiguration } from "../../admission/webhook-config.ts";
+import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import { controlPlaneOf } from "../xds/auth.ts";
+import { gatewayService, ISTIO_GATEWAY_CLASS } from "../xds/gateway-manifest.ts";
 import { podObject } from "./pods.ts";
 import { configStore } from "./resources.ts";
 
@@ -29,8 +31,18 @@ async function webhookConfigurations(c: Ctx): Promise<KubeObject[]> {
   return [webhookConfiguration(`${controlPlaneOf(c.env, c.req.url).url}${path}`) as KubeObject];
 }
 
+/** Istio's gateway controller makes a Service per Gateway of its class; its age is the Gateway's. */
+async function gatewayServices(c: Ctx, namespace: string | undefined): Promise<KubeObject[]> {
+  const gateways = (await configStore(c.env).gatewayApiProxies(ISTIO_GATEWAY_CLASS, namespace)) as unknown as { gateway: KubeObject; proxy: WorkloadSnapshot }[];
+  return gateways.map(({ gateway, proxy }) => {
+    const service = gatewayService(gateway, proxy);
+    return { ...service, metadata: { ...service.metadata, creationTimestamp: gateway.metadata.creationTimestamp } };
+  });
+}
+
 const DERIVED: Record<string, Derive> = {
   "/pods": pods,
+  "/services": gatewayServices,
   "/events": async () => [],
   "admissionregistration.k8s.io/mutatingwebhookconfigurations": webhookConfigurations,
 };

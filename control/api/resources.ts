@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import { apiVersionOf } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import type { Finding } from "../mesh/analyze/index.ts";
+import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { RevisionSummary } from "../store/history.ts";
 import type { AdmittedPod, ListResult, PodRecord, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
@@ -26,6 +27,7 @@ export interface StoreClient {
   servedStats(): Promise<object>;
   configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
+  gatewayApiProxies(gatewayClass: string, namespace?: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
   podRecords(namespace?: string): Promise<{ items: PodRecord[]; version: number }>;
   recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): Promise<void>;
 }
@@ -82,7 +84,10 @@ async function getOne(c: Ctx, path: ResourcePath): Promise<Response> {
   const stored = path.spec.readOnly ? null : await configStore(c.env).get(refOf(path), path.name!);
   const obj = stored ?? (derives(path.spec) ? (await derivedObjects(c, path.spec, path.namespace)).find((o) => o.metadata.name === path.name) : undefined);
   if (!obj) return fail(c, notFound(path.spec, path.name!));
-  return c.json(inVersion(obj, path.spec, path.version));
+  const found = inVersion(obj, path.spec, path.version);
+  // `kubectl get <kind> <name>` asks for a Table too, to print the kind's columns.
+  if (wantsTable(c.req.header("accept"))) return c.json(toTable(path.spec, [found], Number(found.metadata.resourceVersion ?? 0), new Date()));
+  return c.json(found);
 }
 
 async function list(c: Ctx, path: ResourcePath): Promise<Response> {

@@ -280,13 +280,30 @@ export class ConfigStore extends DurableObject<Env> {
     const gateway = this.read("gateway.networking.k8s.io/gateways", namespace, name) ?? this.read("networking.istio.io/gateways", namespace, name);
     if (!gateway) return null;
     await this.flush();
-    const origin = `${namespace}/${name}`;
+    const proxy = this.proxyImplementing(gateway);
+    return proxy ? { gateway, proxy } : null;
+  }
+
+  /** The Gateway API Gateways of a GatewayClass (in a namespace, or all), each with its proxy's snapshot. */
+  async gatewayApiProxies(gatewayClass: string, namespace?: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]> {
+    await this.flush();
+    const out: { gateway: KubeObject; proxy: WorkloadSnapshot }[] = [];
+    for (const gateway of this.list({ group: "gateway.networking.k8s.io", plural: "gateways", namespace: namespace ?? "" }).items) {
+      if ((gateway.spec as { gatewayClassName?: string } | undefined)?.gatewayClassName !== gatewayClass) continue;
+      const proxy = this.proxyImplementing(gateway);
+      if (proxy) out.push({ gateway, proxy });
+    }
+    return out;
+  }
+
+  private proxyImplementing(gateway: KubeObject): WorkloadSnapshot | undefined {
+    const origin = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
     for (const w of this.served.identities()) {
       if (w.kind !== "gateway") continue;
       const proxy = JSON.parse(this.served.served(w.key)!.snapshot) as WorkloadSnapshot;
-      if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return { gateway, proxy };
+      if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return proxy;
     }
-    return null;
+    return undefined;
   }
 
   recordNack(nack: Omit<Nack, "at">): void {

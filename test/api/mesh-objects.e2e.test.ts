@@ -54,3 +54,42 @@ describe("the sidecar injector's webhook configuration", () => {
     assert.match(del.stderr, /\(MethodNotAllowed\): mutatingwebhookconfigurations\.admissionregistration\.k8s\.io cannot be deleted through the API/);
   });
 });
+
+describe("the Service of a Gateway API gateway", () => {
+  test("kubectl get svc lists bookinfo-gateway-istio (LoadBalancer, 15021 + the listener port) with the user's Services", async () => {
+    const r = await w.kubectl(["get", "svc"]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = new Map(table(r.stdout).map((row) => [row[0], row]));
+    assert.deepEqual(rows.get("NAME"), ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"]);
+    assert.deepEqual(rows.get("bookinfo-gateway-istio")!.slice(1, 5), ["LoadBalancer", "<none>", "<none>", "15021/TCP,80/TCP"]);
+    assert.ok(rows.has("productpage") && rows.has("reviews"), r.stdout);
+    const svc = JSON.parse((await w.kubectl(["get", "svc", "bookinfo-gateway-istio", "-o", "json"])).stdout);
+    assert.deepEqual(svc.spec.selector, { "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway", "istio.io/gateway-name": "bookinfo-gateway" });
+  });
+
+  test("the networking.istio.io/service-type annotation on the Gateway sets its type", async () => {
+    const annotate = await w.kubectl(["annotate", "gateways.gateway.networking.k8s.io", "bookinfo-gateway", "networking.istio.io/service-type=NodePort", "--overwrite"]);
+    assert.equal(annotate.code, 0, annotate.stderr);
+    const r = await w.kubectl(["get", "svc", "bookinfo-gateway-istio"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(table(r.stdout)[1][1], "NodePort");
+  });
+
+  test("a Gateway of another class gets no Service", async () => {
+    const other = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: other-gateway
+spec:
+  gatewayClassName: someone-else
+  listeners:
+  - name: http
+    port: 8080
+    protocol: HTTP
+`;
+    const applied = await w.kubectl(["apply", "-f", "-"], { input: other });
+    assert.equal(applied.code, 0, applied.stderr);
+    const r = await w.kubectl(["get", "svc", "-o", "name"]);
+    assert.ok(!r.stdout.includes("other-gateway"), r.stdout);
+  });
+});
