@@ -3,10 +3,9 @@
 // configuration, and the Service of each Gateway API gateway of class istio.
 import type { Context } from "hono";
 import { settingsFromEnv, type AdmissionBindings } from "../../admission/settings.ts";
+import { webhookConfiguration } from "../../admission/webhook-config.ts";
 import type { Env } from "../env.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
-import { webhookConfiguration } from "../../admission/webhook-config.ts";
-import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import { controlPlaneOf } from "../xds/auth.ts";
 import { gatewayService, ISTIO_GATEWAY_CLASS } from "../xds/gateway-manifest.ts";
 import { podObject } from "./pods.ts";
@@ -33,7 +32,7 @@ async function webhookConfigurations(c: Ctx): Promise<KubeObject[]> {
 
 /** Istio's gateway controller makes a Service per Gateway of its class; its age is the Gateway's. */
 async function gatewayServices(c: Ctx, namespace: string | undefined): Promise<KubeObject[]> {
-  const gateways = (await configStore(c.env).gatewayApiProxies(ISTIO_GATEWAY_CLASS, namespace)) as unknown as { gateway: KubeObject; proxy: WorkloadSnapshot }[];
+  const gateways = await configStore(c.env).gatewayApiProxies(ISTIO_GATEWAY_CLASS, namespace);
   return gateways.map(({ gateway, proxy }) => {
     const service = gatewayService(gateway, proxy);
     return { ...service, metadata: { ...service.metadata, creationTimestamp: gateway.metadata.creationTimestamp } };
@@ -51,6 +50,7 @@ export function derives(spec: KindSpec): boolean {
   return `${spec.group}/${spec.plural}` in DERIVED;
 }
 
+/** Only for a kind that `derives`. */
 export function derivedObjects(c: Ctx, spec: KindSpec, namespace: string | undefined): Promise<KubeObject[]> {
-  return DERIVED[`${spec.group}/${spec.plural}`]?.(c, namespace) ?? Promise.resolve([]);
+  return DERIVED[`${spec.group}/${spec.plural}`](c, namespace);
 }

@@ -3,6 +3,7 @@
 // heartbeat makes it NotReady, an expired endpoint removes it, and clients cannot write pods.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { makeApplier } from "../../control/dev/demo-apply.ts";
 import { createPods, type Pod } from "../../control/dev/demo-mesh.ts";
 import { SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
 
@@ -90,6 +91,14 @@ describe("pods from proxy registrations", () => {
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(table(all.stdout)[0], ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
     assert.equal(table(all.stdout).length, 4);
+  });
+
+  test("without kubectl, the demo prints the same table from the API's Table response", async () => {
+    const http = makeApplier({ url: w.url, token: w.token, ca: w.ca, kubeconfig: w.kubeconfig }, { preferKubectl: false, home: `${w.dir}/home` });
+    assert.equal(http.via, "http");
+    const [printed, kubectl] = await Promise.all([http.get("pods", "default"), w.kubectl(["get", "pods"])]);
+    const withoutAge = (s: string) => s.trim().split("\n").map((l) => l.replace(/\S+$/, ""));
+    assert.deepEqual(withoutAge(printed.output), withoutAge(kubectl.stdout));
   });
 
   test("a pod that went through admission keeps the spec the webhook produced", async () => {
