@@ -18,11 +18,17 @@ interface Container {
 /** Kubernetes timestamps have no fractional seconds. */
 const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
+/** The API server defaults a container port's protocol to TCP before anything else sees the pod. */
+function withDefaults(c: Container): Container {
+  const ports = c.ports as { protocol?: string }[] | undefined;
+  return ports ? { ...c, ports: ports.map((p) => ({ ...p, protocol: p.protocol ?? "TCP" })) } : c;
+}
+
 function containersOf(r: PodRecord, settings: Pick<InjectionSettings, "proxyImage" | "proxyResources">): Container[] {
   const admitted = r.admitted?.spec.containers as Container[] | undefined;
-  if (admitted) return admitted;
+  if (admitted) return admitted.map(withDefaults);
   const proxy = proxyContainer(settings.proxyImage, settings.proxyResources, false) as Container;
-  return r.kind === "gateway" ? [proxy] : [...((r.appContainers ?? []) as Container[]), proxy];
+  return r.kind === "gateway" ? [proxy] : [...((r.appContainers ?? []) as Container[]).map(withDefaults), proxy];
 }
 
 function condition(type: string, ready: boolean, since: number, notReady?: string) {
@@ -39,7 +45,7 @@ export function podObject(r: PodRecord, now: number, settings: Pick<InjectionSet
   const containers = containersOf(r, settings);
   const proxyReady = now < r.readyUntil;
   const created = rfc3339(r.registeredAt);
-  const spec = r.admitted?.spec ?? { serviceAccountName: r.serviceAccount, containers };
+  const spec = { ...(r.admitted?.spec ?? { serviceAccountName: r.serviceAccount }), containers };
   return {
     apiVersion: "v1",
     kind: "Pod",
