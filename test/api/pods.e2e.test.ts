@@ -91,6 +91,8 @@ describe("pods from proxy registrations", () => {
     assert.equal(all.code, 0, all.stderr);
     assert.deepEqual(table(all.stdout)[0], ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
     assert.equal(table(all.stdout).length, 4);
+    const bySelector = await w.kubectl(["get", "pods", "--field-selector", "status.podIP=10.1.0.8", "-o", "name"]);
+    assert.equal(bySelector.stdout.trim(), `pod/${details}`, bySelector.stderr);
   });
 
   test("without kubectl, the demo prints the same table from the API's Table response", async () => {

@@ -129,6 +129,7 @@ export const KINDS: readonly KindSpec[] = [
     schema: NOT_WRITABLE,
     generationFields: [],
     readOnly: "pods are created by the mesh when a proxy registers its pod (PUT /mesh/v1/proxy/<namespace>/<workload>/endpoints/<pod>) and leave when it stops heartbeating",
+    fieldSelectors: ["spec.serviceAccountName", "status.phase", "status.podIP"],
   },
   {
     group: "",
