@@ -5,6 +5,7 @@
 // config API's namespace labels come in through `namespaceLabels`.
 import { Hono, type Context } from "hono";
 import { status, type KubeStatus } from "../control/api/status.ts";
+import type { Pod } from "./pod.ts";
 import { reviewAdmission, type NamespaceLabelsLookup } from "./review.ts";
 import { admissionReviewJson } from "./review-json.ts";
 import { settingsFromEnv, type AdmissionBindings, type InjectionSettings } from "./settings.ts";
@@ -17,6 +18,8 @@ export { DEFAULT_SETTINGS, type AdmissionBindings, type InjectionSettings } from
 export interface AdmissionDeps<E> {
   /** The labels of a namespace the config API knows (undefined when it does not). */
   namespaceLabels?: (env: E, namespace: string) => Promise<Record<string, string> | undefined>;
+  /** Keeps a pod the webhook injected, by its name or (a ReplicaSet's pod) its generateName. */
+  admitted?: (env: E, namespace: string, nameOrPrefix: string, pod: Pod) => Promise<void>;
 }
 
 /** The API server gives a webhook 10 s in all; the config API gets a small share of it. */
@@ -89,6 +92,13 @@ export function createAdmissionApp<E extends AdmissionBindings = AdmissionBindin
       expected && deps.namespaceLabels ? (ns) => withTimeout(deps.namespaceLabels!(env, ns), LOOKUP_TIMEOUT_MS) : undefined;
     const result = await reviewAdmission(review, settingsFor(env, c.req.url), lookup);
     if (result.status !== 200) return fail(c, result.body);
+    const key = result.injected?.pod.metadata?.name || result.injected?.pod.metadata?.generateName;
+    if (deps.admitted && result.injected && key) {
+      // Keeping the pod is for `kubectl get pods`; the review's answer never waits long or fails for it.
+      await withTimeout(deps.admitted(env, result.injected.namespace, key, result.injected.pod), LOOKUP_TIMEOUT_MS).catch((err: unknown) =>
+        console.error("recording the admitted pod failed", err instanceof Error ? err.message : err),
+      );
+    }
     return c.body(admissionReviewJson(result.body), 200, { "content-type": "application/json" });
   };
   app.post("/inject", inject);

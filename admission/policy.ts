@@ -3,8 +3,8 @@
 //   namespace label istio-injection=disabled (when the config API knows the namespace) → no;
 //   pod label sidecar.istio.io/inject → its value (the label beats the annotation);
 //   pod annotation sidecar.istio.io/inject → its value;
-//   otherwise yes: the API server only calls the webhook for namespaces labelled
-//   istio-injection=enabled (namespaceSelector), so being asked means the namespace opted in.
+//   otherwise yes: the API server only calls the webhook when Istio's selectors (webhook-config.ts)
+//   opted the namespace or the pod in, so being asked means it did.
 import type { Pod } from "./pod.ts";
 
 export const INJECT_KEY = "sidecar.istio.io/inject";

@@ -2,12 +2,13 @@
 // everything else is answered 200 with `allowed: true`: with a patch when the pod gets a sidecar,
 // without one (and a warning saying why) when the pod is not to be injected or cannot be, since
 // failing a pod's creation for the webhook's own limits is worse than a pod without a sidecar.
-// Nothing here writes anywhere, so a dry-run request (request.dryRun) is answered like any other.
+// Nothing here writes anywhere, so a dry-run request (request.dryRun) is answered like any other;
+// only a real request hands the injected pod back to be kept (see `injected`).
 import { badRequest, type KubeStatus } from "../control/api/status.ts";
 import { injectPod } from "./inject.ts";
 import { base64Json } from "./base64-json.ts";
 import { provenPatch } from "./patch.ts";
-import { isObject, readPod } from "./pod.ts";
+import { isObject, readPod, type Pod } from "./pod.ts";
 import { injectionDecision } from "./policy.ts";
 import type { InjectionSettings } from "./settings.ts";
 
@@ -28,12 +29,13 @@ export interface AdmissionReviewOut {
   response: AdmissionResponse;
 }
 
-export type ReviewResult = { status: 200; body: AdmissionReviewOut } | { status: 400; body: KubeStatus };
+/** `injected`: the pod as the patch leaves it (unless the request is a dry run), for whoever keeps admitted pods. */
+export type ReviewResult = { status: 200; body: AdmissionReviewOut; injected?: { namespace: string; pod: Pod } } | { status: 400; body: KubeStatus };
 
 /** Labels of a namespace the config API knows; undefined when it does not know it. */
 export type NamespaceLabelsLookup = (namespace: string) => Promise<Record<string, string> | undefined>;
 
-function answer(uid: string, extra: Omit<AdmissionResponse, "uid" | "allowed">): ReviewResult {
+function answer(uid: string, extra: Omit<AdmissionResponse, "uid" | "allowed">): { status: 200; body: AdmissionReviewOut } {
   return { status: 200, body: { apiVersion: REVIEW_API_VERSION, kind: "AdmissionReview", response: { uid, allowed: true, ...extra } } };
 }
 
@@ -82,10 +84,11 @@ export async function reviewAdmission(review: unknown, settings: InjectionSettin
   const patch = provenPatch(pod, result.pod);
   if (!patch) return skip(uid, "injector error", [...warnings, "sidecar not injected: the injector produced a patch that does not apply"]);
   warnings.push(...result.warnings);
-  return answer(uid, {
+  const body = answer(uid, {
     patchType: "JSONPatch",
     patch: base64Json(patch),
     auditAnnotations: { injection: `injected: ${decision.reason}` },
     ...(warnings.length ? { warnings } : {}),
-  });
+  }).body;
+  return { status: 200, body, ...(request.dryRun === true ? {} : { injected: { namespace, pod: result.pod } }) };
 }

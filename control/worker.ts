@@ -26,6 +26,8 @@ const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
     const namespace = await configStore(env).get({ group: "", plural: "namespaces", namespace: "" }, ns);
     return namespace ? (namespace.metadata.labels ?? {}) : undefined;
   },
+  admitted: (env, namespace, nameOrPrefix, pod) =>
+    configStore(env).recordAdmittedPod(namespace, nameOrPrefix, { labels: pod.metadata?.labels ?? {}, annotations: pod.metadata?.annotations ?? {}, spec: pod.spec }),
 });
 
 app.get("/healthz", (c) => c.text("ok"));

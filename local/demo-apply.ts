@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { KINDS } from "../control/mesh/kinds/index.ts";
 import { httpsRequest } from "./https-request.ts";
+import { printTable, TABLE_ACCEPT, type Table } from "./print-table.ts";
 
 export interface ControlPlaneAccess {
   url: string;
@@ -26,6 +27,8 @@ export interface Applier {
   /** `source`: a file path, or YAML text when it contains a newline. */
   apply(source: string): Promise<ApplyResult>;
   delete(source: string): Promise<ApplyResult>;
+  /** `kubectl get <plural> -n <namespace>` (core kinds), as kubectl prints it. */
+  get(plural: string, namespace: string): Promise<ApplyResult>;
 }
 
 export function kubectlOnPath(): boolean {
@@ -71,6 +74,10 @@ class KubectlApplier implements Applier {
 
   delete(source: string): Promise<ApplyResult> {
     return isText(source) ? this.run(["delete", "--ignore-not-found", "-f", "-"], source) : this.run(["delete", "--ignore-not-found", "-f", source]);
+  }
+
+  get(plural: string, namespace: string): Promise<ApplyResult> {
+    return this.run(["get", plural, "-n", namespace]);
   }
 }
 
@@ -136,6 +143,13 @@ class HttpApplier implements Applier {
 
   delete(source: string): Promise<ApplyResult> {
     return this.each(source, (_doc, path) => this.request(path, "DELETE"), "deleted");
+  }
+
+  /** The API's Table, printed the way kubectl prints it. */
+  async get(plural: string, namespace: string): Promise<ApplyResult> {
+    const res = await this.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/${encodeURIComponent(plural)}`, "GET", { accept: TABLE_ACCEPT });
+    if (res.status !== 200) return { ok: false, output: `Error from server: ${res.body}` };
+    return { ok: true, output: printTable(JSON.parse(res.body) as Table, namespace) };
   }
 }
 

@@ -71,7 +71,6 @@ export interface DemoMesh {
   gateway: (typeof GATEWAYS)[GatewayFlavour];
   topology: Topology;
   proxies(): DevProxy[];
-  podsTable(): string;
   stop(): Promise<void>;
 }
 
@@ -220,7 +219,6 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
   const gateway = GATEWAYS[flavour];
   const pollMs = o.pollMs ?? 500;
   const wasmDir = o.wasmDir ?? join(PROJECT_ROOT, "build");
-  const started = Date.now();
 
   await applyBookinfo(o.applier, flavour);
   const pods = await createPods(o.cp);
@@ -317,18 +315,6 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
     writeFileSync(o.topologyPath, JSON.stringify(topology, null, 2) + "\n", { mode: 0o600 });
   }
 
-  const podsTable = () => {
-    const age = `${Math.max(1, Math.round((Date.now() - started) / 1000))}s`;
-    const rows = workloads.map((w) => {
-      const running = [w.app, w.proxy].length; // both containers' stand-ins are up
-      const ready = w.proxy.ready ? running : running - 1;
-      return [w.pod.name, `${ready}/${w.pod.containers.length}`, "Running", "0", age];
-    });
-    const header = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    return [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join("")).join("\n");
-  };
-
   return {
     workloads,
     ingress,
@@ -336,7 +322,6 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
     gateway,
     topology,
     proxies: all,
-    podsTable,
     stop: () => stopAll(ingress),
   };
 }

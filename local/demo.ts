@@ -1,7 +1,7 @@
 // `npm run demo`: the Bookinfo walkthrough end to end on this machine.
 //   1. the control plane under wrangler dev on https://127.0.0.1:8787 (local state in a temp dir);
 //   2. Bookinfo applied through the config API; each Deployment's pod sent through the admission
-//      webhook (kubectl get pods-style table);
+//      webhook; the pods exist once their proxies register (the real `kubectl get pods` shows them);
 //   3. every pod run as its Bookinfo stand-in + the dev proxy (the local stand-in for Envoy, with
 //      the real router.wasm/authz.wasm), and the ingress gateway on 127.0.0.1:8080;
 //   4. .demo/topology.json describes it; Ctrl-C stops everything.
@@ -62,7 +62,11 @@ try {
     await mesh.stop();
     await cp.stop();
   };
-  say(`\n$ kubectl get pods\n${mesh.podsTable()}\n`);
+  // The pods as the API has them (from the proxies' registrations): kubectl's own output, or, without
+  // kubectl, the same table from the API's Table response.
+  const pods = await applier.get("pods", "default");
+  const from = applier.via === "kubectl" ? "" : "   (kubectl is not on PATH: the API's Table for GET /api/v1/namespaces/default/pods)";
+  say(`\n$ kubectl get pods${from}\n${pods.output}\n`);
   say(`Ingress gateway (${mesh.gateway.namespace}/${mesh.gateway.workload}, Gateway listener port ${mesh.gateway.port}) on ${mesh.ingressAddress}`);
   say(`Topology: .demo/topology.json   kubeconfig: ${cp.kubeconfig}`);
   if (tour) {

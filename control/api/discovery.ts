@@ -4,8 +4,8 @@ import { KINDS, servedGroups } from "../mesh/kinds/index.ts";
 import type { KindSpec } from "../mesh/kinds/types.ts";
 
 export const AGGREGATED_DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
-/** What this API supports on every kind. */
-const VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
+/** What this API supports on every stored kind; derived kinds (pods, the webhook configuration) are read-only. */
+const verbs = (k: KindSpec) => (k.readOnly ? ["get", "list"] : ["create", "delete", "get", "list", "patch", "update", "watch"]);
 
 export function wantsAggregated(accept: string | undefined): boolean {
   return !!accept && /g=apidiscovery\.k8s\.io;v=v2(;|,|$)/.test(accept.replace(/\s/g, "")) && accept.includes("as=APIGroupDiscoveryList");
@@ -26,7 +26,7 @@ function aggregatedGroup(group: string, versions: string[]) {
         responseKind: { group, version, kind: k.kind },
         scope: k.namespaced ? "Namespaced" : "Cluster",
         singularResource: k.singular,
-        verbs: VERBS,
+        verbs: verbs(k),
         ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
         ...(k.categories.length ? { categories: k.categories } : {}),
       })),
@@ -76,7 +76,7 @@ export function resourceList(group: string, version: string) {
       singularName: k.singular,
       namespaced: k.namespaced,
       kind: k.kind,
-      verbs: VERBS,
+      verbs: verbs(k),
       ...(k.shortNames.length ? { shortNames: k.shortNames } : {}),
       ...(k.categories.length ? { categories: k.categories } : {}),
     })),

@@ -5,12 +5,14 @@ import type { Env } from "../env.ts";
 import { apiVersionOf } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import type { Finding } from "../mesh/analyze/index.ts";
+import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { RevisionSummary } from "../store/history.ts";
-import type { ListResult, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
+import type { AdmittedPod, ListResult, PodRecord, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";
 import { fieldsOf, matches, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
-import { badRequest, notFound, status, type KubeStatus } from "./status.ts";
+import { derivedObjects, derives } from "./derived.ts";
+import { badRequest, notFound, qualifiedResource, status, type KubeStatus } from "./status.ts";
 import { toTable, wantsTable } from "./table.ts";
 import { shapeWatch } from "./watch.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/decode.ts";
@@ -30,6 +32,9 @@ export interface StoreClient {
   configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
   watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number; withBefore: boolean }): Promise<ReadableStream<Uint8Array> | KubeStatus>;
+  gatewayApiProxies(gatewayClass: string, namespace?: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
+  podRecords(namespace?: string): Promise<{ items: PodRecord[]; version: number }>;
+  recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): Promise<void>;
 }
 
 /** One ConfigStore per mesh: every write in the mesh is serialised through it. */
@@ -68,6 +73,11 @@ function answer(c: Ctx, path: ResourcePath, result: WriteResult): Response {
 export async function handleResource(c: Ctx, path: ResourcePath): Promise<Response> {
   const method = c.req.method;
   if (method === "GET") return path.name ? getOne(c, path) : list(c, path);
+  if (path.spec.readOnly) {
+    const verb = { POST: "created", PUT: "replaced", PATCH: "patched", DELETE: "deleted" }[method] ?? "written";
+    const details = { group: path.spec.group, kind: path.spec.plural, ...(path.name ? { name: path.name } : {}) };
+    return fail(c, status(405, "MethodNotAllowed", `${qualifiedResource(path.spec)} cannot be ${verb} through the API: ${path.spec.readOnly}`, details));
+  }
   if (path.spec.namespaced && path.namespace === undefined && method !== "GET")
     return fail(c, badRequest(`${path.spec.plural} is namespaced: use /namespaces/<namespace>/${path.spec.plural}`));
   const dryRun = isDryRun(c);
@@ -80,17 +90,22 @@ export async function handleResource(c: Ctx, path: ResourcePath): Promise<Respon
 }
 
 async function getOne(c: Ctx, path: ResourcePath): Promise<Response> {
-  const obj = await configStore(c.env).get(refOf(path), path.name!);
+  const stored = path.spec.readOnly ? null : await configStore(c.env).get(refOf(path), path.name!);
+  const obj = stored ?? (derives(path.spec) ? (await derivedObjects(c, path.spec, path.namespace)).find((o) => o.metadata.name === path.name) : undefined);
   if (!obj) return fail(c, notFound(path.spec, path.name!));
-  return c.json(inVersion(obj, path.spec, path.version));
+  const found = inVersion(obj, path.spec, path.version);
+  // `kubectl get <kind> <name>` asks for a Table too, to print the kind's columns.
+  if (wantsTable(c.req.header("accept"))) return c.json(toTable(path.spec, [found], Number(found.metadata.resourceVersion ?? 0), new Date()));
+  return c.json(found);
 }
 
 async function list(c: Ctx, path: ResourcePath): Promise<Response> {
   let labelSelector;
   let fieldSelector;
+  const fieldKeys = path.spec.fieldSelectors ?? [];
   try {
     labelSelector = parseLabelSelector(c.req.query("labelSelector") ?? "");
-    fieldSelector = parseFieldSelector(c.req.query("fieldSelector") ?? "");
+    fieldSelector = parseFieldSelector(c.req.query("fieldSelector") ?? "", fieldKeys);
   } catch (e) {
     return fail(c, badRequest(e instanceof Error ? e.message : String(e)));
   }
@@ -115,9 +130,18 @@ async function list(c: Ctx, path: ResourcePath): Promise<Response> {
     // identity: a compressing proxy (Cloudflare's edge, wrangler dev) would hold events back to fill its blocks.
     return new Response(body, { headers: { "content-type": "application/json", "cache-control": "no-cache", "content-encoding": "identity" } });
   }
-  const { items, revision } = await configStore(c.env).list(refOf(path));
-  const selected = items
-    .filter((o) => matches(labelSelector, o.metadata.labels) && matches(fieldSelector, fieldsOf(o)))
+  const [{ items, revision }, derived] = await Promise.all([
+    path.spec.readOnly ? { items: [], revision: 0 } : configStore(c.env).list(refOf(path)),
+    derives(path.spec) ? derivedObjects(c, path.spec, path.namespace) : [],
+  ]);
+  // A stored object wins over a derived one of the same name (a user's Service over a gateway's).
+  const names = new Set(items.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`));
+  const byName = (o: KubeObject) => `${o.metadata.namespace ?? ""}\u0000${o.metadata.name}`;
+  const all = [...items, ...derived.filter((o) => !names.has(`${o.metadata.namespace ?? ""}/${o.metadata.name}`))].sort((a, b) =>
+    byName(a) < byName(b) ? -1 : byName(a) > byName(b) ? 1 : 0,
+  );
+  const selected = all
+    .filter((o) => matches(labelSelector, o.metadata.labels) && matches(fieldSelector, fieldsOf(o, fieldKeys)))
     .map((o) => inVersion(o, path.spec, path.version));
   if (wantsTable(c.req.header("accept"))) return c.json(toTable(path.spec, selected, revision, new Date()));
   return c.json({

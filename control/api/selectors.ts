@@ -56,15 +56,22 @@ export function matches(selector: Selector, labels: Record<string, string> = {})
   });
 }
 
-/** Field selectors: the API server supports metadata.name and metadata.namespace on every kind. */
-export function parseFieldSelector(s: string): Selector {
+/** Field selectors: the API server supports metadata.name and metadata.namespace on every kind,
+ *  and some kinds a few more (`extra`, such as an Event's involvedObject.name). */
+export function parseFieldSelector(s: string, extra: readonly string[] = []): Selector {
   const selector = parseLabelSelector(s);
   for (const r of selector)
-    if (r.key !== "metadata.name" && r.key !== "metadata.namespace")
+    if (r.key !== "metadata.name" && r.key !== "metadata.namespace" && !extra.includes(r.key))
       throw new Error(`field label not supported: ${r.key}`);
   return selector;
 }
 
-export function fieldsOf(obj: { metadata: { name: string; namespace?: string } }): Record<string, string> {
-  return { "metadata.name": obj.metadata.name, "metadata.namespace": obj.metadata.namespace ?? "" };
+export function fieldsOf(obj: { metadata: { name: string; namespace?: string } }, extra: readonly string[] = []): Record<string, string> {
+  const fields: Record<string, string> = { "metadata.name": obj.metadata.name, "metadata.namespace": obj.metadata.namespace ?? "" };
+  for (const path of extra) {
+    let value: unknown = obj;
+    for (const key of path.split(".")) value = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+    if (value !== undefined) fields[path] = String(value);
+  }
+  return fields;
 }

@@ -31,7 +31,10 @@ function age(obj: KubeObject, now: Date): string {
   return created ? humanDuration(now.getTime() - Date.parse(created)) : "<unknown>";
 }
 
+/** Columns in the API server's order: NAME, the kind's columns, AGE, then the `-o wide` ones. */
 export function toTable(spec: KindSpec, items: KubeObject[], revision: number, now: Date) {
+  const always = spec.columns.filter((c) => c.priority === 0);
+  const wide = spec.columns.filter((c) => c.priority !== 0);
   const column = (name: string, type: string, description: string, priority: number, format = "") => ({
     name,
     type,
@@ -45,11 +48,12 @@ export function toTable(spec: KindSpec, items: KubeObject[], revision: number, n
     metadata: { resourceVersion: String(revision) },
     columnDefinitions: [
       column("Name", "string", "Name must be unique within a namespace.", 0, "name"),
-      ...spec.columns.map((c) => column(c.name, c.type, c.description, c.priority)),
+      ...always.map((c) => column(c.name, c.type, c.description, c.priority)),
       column("Age", "date", "CreationTimestamp is the time the object was created.", 0),
+      ...wide.map((c) => column(c.name, c.type, c.description, c.priority)),
     ],
     rows: items.map((obj) => ({
-      cells: [obj.metadata.name, ...spec.columns.map((c) => c.cell(obj) ?? ""), age(obj, now)],
+      cells: [obj.metadata.name, ...always.map((c) => c.cell(obj) ?? ""), age(obj, now), ...wide.map((c) => c.cell(obj) ?? "")],
       object: {
         kind: "PartialObjectMetadata",
         apiVersion: "meta.k8s.io/v1",

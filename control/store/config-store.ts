@@ -20,12 +20,13 @@ import { validateObject } from "../mesh/validate.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
-import type { ListResult, PatchType, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
+import type { AdmittedPod, ListResult, PatchType, PodRecord, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
 import { sameContent } from "./revision-diff.ts";
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
+import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
 import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
 import { WatchHub, type WatchEvent } from "./watch.ts";
@@ -215,6 +216,45 @@ export class ConfigStore extends DurableObject<Env> {
     return { ok: true, changed, heartbeatSeconds: this.endpoints.limits.heartbeatSeconds, ttlSeconds: this.endpoints.limits.ttlMs / 1000, version: this.endpoints.version() };
   }
 
+  /** The live pods of a namespace (or all), with what the mesh knows of their workloads. */
+  podRecords(namespace?: string): { items: PodRecord[]; version: number } {
+    const workloads = new Map<string, { kind: "sidecar" | "gateway"; serviceAccount: string } | undefined>();
+    const items: PodRecord[] = [];
+    for (const live of this.endpoints.livePods()) {
+      const e = live.endpoint;
+      if (namespace && e.namespace !== namespace) continue;
+      const key = `${e.namespace}/${e.workload}`;
+      if (!workloads.has(key)) {
+        const row = this.served.served(key);
+        workloads.set(key, row ? { kind: (JSON.parse(row.snapshot) as WorkloadSnapshot).workload.kind, serviceAccount: row.serviceAccount } : undefined);
+      }
+      const w = workloads.get(key);
+      const admitted = admittedPodFor(this.sql, e.namespace, e.pod);
+      const deployment = admitted ? undefined : this.read("apps/deployments", e.namespace, e.workload);
+      const appContainers = (deployment?.spec as { template?: { spec?: { containers?: Record<string, unknown>[] } } } | undefined)?.template?.spec?.containers;
+      items.push({
+        namespace: e.namespace,
+        pod: e.pod,
+        workload: e.workload,
+        ip: e.ip,
+        labels: e.labels,
+        kind: w?.kind ?? "sidecar",
+        serviceAccount: w?.serviceAccount ?? "default",
+        registeredAt: live.registeredAt,
+        lastSeen: live.lastSeen,
+        readyUntil: live.readyUntil,
+        ...(admitted ? { admitted } : {}),
+        ...(appContainers ? { appContainers } : {}),
+      });
+    }
+    return { items, version: this.endpoints.version() };
+  }
+
+  /** Keeps a pod the admission webhook injected (see admitted-pods.ts); never a config revision. */
+  recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): void {
+    recordAdmittedPod(this.sql, namespace, nameOrPrefix, pod);
+  }
+
   deregisterEndpoint(namespace: string, pod: string, caller: EndpointCaller): { removed: boolean } | KubeStatus {
     const removed = this.endpoints.deregister(namespace, pod, caller);
     return typeof removed === "string" ? status(403, "Forbidden", removed) : { removed };
@@ -250,13 +290,30 @@ export class ConfigStore extends DurableObject<Env> {
     const gateway = this.read("gateway.networking.k8s.io/gateways", namespace, name) ?? this.read("networking.istio.io/gateways", namespace, name);
     if (!gateway) return null;
     await this.flush();
-    const origin = `${namespace}/${name}`;
+    const proxy = this.proxyImplementing(gateway);
+    return proxy ? { gateway, proxy } : null;
+  }
+
+  /** The Gateway API Gateways of a GatewayClass (in a namespace, or all), each with its proxy's snapshot. */
+  async gatewayApiProxies(gatewayClass: string, namespace?: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]> {
+    await this.flush();
+    const out: { gateway: KubeObject; proxy: WorkloadSnapshot }[] = [];
+    for (const gateway of this.list({ group: "gateway.networking.k8s.io", plural: "gateways", namespace: namespace ?? "" }).items) {
+      if ((gateway.spec as { gatewayClassName?: string } | undefined)?.gatewayClassName !== gatewayClass) continue;
+      const proxy = this.proxyImplementing(gateway);
+      if (proxy) out.push({ gateway, proxy });
+    }
+    return out;
+  }
+
+  private proxyImplementing(gateway: KubeObject): WorkloadSnapshot | undefined {
+    const origin = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
     for (const w of this.served.identities()) {
       if (w.kind !== "gateway") continue;
       const proxy = JSON.parse(this.served.served(w.key)!.snapshot) as WorkloadSnapshot;
-      if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return { gateway, proxy };
+      if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return proxy;
     }
-    return null;
+    return undefined;
   }
 
   recordNack(nack: Omit<Nack, "at">): void {
@@ -635,6 +692,7 @@ export class ConfigStore extends DurableObject<Env> {
     if (garbageDue !== null) await this.wakeAt(garbageDue);
   }
 }
+
 
 /** MESH_KV_GRACE_SECONDS, never below what a reader holding an old pointer needs. */
 function graceMs(env: Env): number | undefined {

@@ -24,6 +24,10 @@ const PUBLISHED = "endpoints_published";
 
 interface Live {
   endpoint: RegisteredEndpoint;
+  /** When the pod first registered (its creationTimestamp as a Pod). */
+  registeredAt: number;
+  /** The last registration or heartbeat. */
+  lastSeen: number;
   /** The deadline the pod's heartbeats earned (persisted in batches). */
   expiresAt: number;
   persistedExpiresAt: number;
@@ -69,6 +73,16 @@ export class EndpointLimits {
   }
 }
 
+/** A live pod as the registry knows it: what the pods API builds a Pod from. */
+export interface LivePod {
+  endpoint: RegisteredEndpoint;
+  registeredAt: number;
+  lastSeen: number;
+  /** Ready while heartbeats arrive: until one heartbeat is missed (half a period of slack for jitter). */
+  readyUntil: number;
+  expiresAt: number;
+}
+
 export const podKey = (namespace: string, pod: string) => `${namespace}/${pod}`;
 
 /** Who registers or removes a pod: the admin, or a workload token's namespace and service account. */
@@ -103,8 +117,16 @@ export class EndpointRegistry {
       // After a restart a pod keeps the deadline it had, never a fresh TTL (restarts more often than
       // the TTL would keep a silent pod forever): the stored one, plus what heartbeats may have
       // moved it since without its being stored yet.
-      for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number }>("SELECT * FROM endpoints"))
-        this.live.set(r.pod_key, { endpoint: JSON.parse(r.body), expiresAt: r.expires_at, persistedExpiresAt: r.expires_at, loadedUntil: r.expires_at + this.limits.unpersistedMs });
+      const now = Date.now();
+      for (const r of this.sql.exec<{ pod_key: string; body: string; expires_at: number; registered_at: number }>("SELECT * FROM endpoints"))
+        this.live.set(r.pod_key, {
+          endpoint: JSON.parse(r.body),
+          registeredAt: r.registered_at || now,
+          lastSeen: now,
+          expiresAt: r.expires_at,
+          persistedExpiresAt: r.expires_at,
+          loadedUntil: r.expires_at + this.limits.unpersistedMs,
+        });
     }
     return this.live;
   }
@@ -130,6 +152,15 @@ export class EndpointRegistry {
     return pods < this.limits.maxPodsPerWorkload;
   }
 
+  /** The pods not expired at `now` (the sweep may not have removed the others yet), sorted. */
+  livePods(now = Date.now()): LivePod[] {
+    const readyMs = this.limits.heartbeatSeconds * 1500;
+    return [...this.entries().values()]
+      .filter((l) => deadline(l) > now)
+      .map((l) => ({ endpoint: l.endpoint, registeredAt: l.registeredAt, lastSeen: l.lastSeen, readyUntil: l.lastSeen + readyMs, expiresAt: deadline(l) }))
+      .sort((a, b) => (podKey(a.endpoint.namespace, a.endpoint.pod) < podKey(b.endpoint.namespace, b.endpoint.pod) ? -1 : 1));
+  }
+
   /**
    * Registers or heartbeats a pod; true when the membership changed (a new EDS version). A string
    * says why `caller` may not: the pod is live under another workload or service account.
@@ -143,15 +174,18 @@ export class EndpointRegistry {
     const expiresAt = now + this.limits.ttlMs;
     if (current && same(current.endpoint, endpoint)) {
       current.expiresAt = expiresAt;
+      current.lastSeen = now;
       return false;
     }
+    const registeredAt = current?.registeredAt ?? now;
     this.sql.exec(
-      "INSERT INTO endpoints (pod_key, body, expires_at) VALUES (?, ?, ?) ON CONFLICT (pod_key) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
+      "INSERT INTO endpoints (pod_key, body, expires_at, registered_at) VALUES (?, ?, ?, ?) ON CONFLICT (pod_key) DO UPDATE SET body = excluded.body, expires_at = excluded.expires_at",
       key,
       JSON.stringify(endpoint),
       expiresAt,
+      registeredAt,
     );
-    entries.set(key, { endpoint, expiresAt, persistedExpiresAt: expiresAt, loadedUntil: 0 });
+    entries.set(key, { endpoint, registeredAt, lastSeen: now, expiresAt, persistedExpiresAt: expiresAt, loadedUntil: 0 });
     this.changed();
     return true;
   }

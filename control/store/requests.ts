@@ -25,3 +25,28 @@ export interface ListResult {
   /** The mesh revision the list was read at (a list's resourceVersion). */
   revision: number;
 }
+
+/** A pod as the admission webhook answered it: what the pods API shows of its spec. */
+export interface AdmittedPod {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  spec: Record<string, unknown>;
+}
+
+/** Everything the pods API builds one Pod from: the registry's entry and what the mesh knows of its workload. */
+export interface PodRecord {
+  namespace: string;
+  pod: string;
+  workload: string;
+  ip: string;
+  labels: Record<string, string>;
+  kind: "sidecar" | "gateway";
+  serviceAccount: string;
+  registeredAt: number;
+  lastSeen: number;
+  readyUntil: number;
+  /** The spec admission produced, when the pod went through the webhook. */
+  admitted?: AdmittedPod;
+  /** Otherwise the app containers of the workload's Deployment, if there is one. */
+  appContainers?: Record<string, unknown>[];
+}

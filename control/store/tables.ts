@@ -23,7 +23,10 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL, due_at INTEGER NOT NULL DEFAULT 0);
   CREATE TABLE IF NOT EXISTS endpoints (
-    pod_key TEXT PRIMARY KEY, body TEXT NOT NULL, expires_at INTEGER NOT NULL);
+    pod_key TEXT PRIMARY KEY, body TEXT NOT NULL, expires_at INTEGER NOT NULL, registered_at INTEGER NOT NULL DEFAULT 0);
+  CREATE TABLE IF NOT EXISTS admitted_pods (
+    namespace TEXT NOT NULL, name_or_prefix TEXT NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (namespace, name_or_prefix));
   CREATE TABLE IF NOT EXISTS xds_nacks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, workload TEXT NOT NULL, node_id TEXT NOT NULL,
     type_url TEXT NOT NULL, version TEXT NOT NULL, nonce TEXT NOT NULL, message TEXT NOT NULL);
@@ -34,6 +37,8 @@ export function migrate(sql: SqlStorage): void {
   const columns = sql.exec<{ name: string }>("PRAGMA table_info(pending_cascades)").toArray().map((c) => c.name);
   if (!columns.includes("due_at")) sql.exec("ALTER TABLE pending_cascades ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0");
   capStoredNacks(sql);
+  const endpointColumns = sql.exec<{ name: string }>("PRAGMA table_info(endpoints)").toArray().map((c) => c.name);
+  if (!endpointColumns.includes("registered_at")) sql.exec("ALTER TABLE endpoints ADD COLUMN registered_at INTEGER NOT NULL DEFAULT 0");
 }
 
 export function getSetting(sql: SqlStorage, key: string): string | undefined {

@@ -9,6 +9,8 @@ import type { KubeObject } from "../mesh/kinds/types.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 
 export const SERVICE_TYPE_ANNOTATION = "networking.istio.io/service-type";
+/** The GatewayClass whose Gateways get a Service, as Istio's gateway controller handles. */
+export const ISTIO_GATEWAY_CLASS = "istio";
 
 export interface ManifestSettings {
   controlPlaneUrl: string;
@@ -17,13 +19,41 @@ export interface ManifestSettings {
 
 const portName = (protocol: string, port: number, name?: string) => (name ? name : `${protocol.toLowerCase()}-${port}`);
 
+/** A gateway proxy's listeners, one per port, by port. */
+function listenersOf(proxy: WorkloadSnapshot) {
+  return [...new Map((proxy.listeners ?? []).map((l) => [l.port, l])).values()].sort((a, b) => a.port - b.port);
+}
+
+/** The gateway's Service, as Istio's gateway controller makes it (and the config API lists it). */
+export function gatewayService(gateway: KubeObject, proxy: WorkloadSnapshot): KubeObject {
+  const { namespace, name, labels } = proxy.workload;
+  const serviceType = gateway.metadata.annotations?.[SERVICE_TYPE_ANNOTATION] ?? "LoadBalancer";
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: {
+      name,
+      namespace,
+      labels: { "gateway.istio.io/managed": "edge-mesh", ...labels },
+      annotations: { [SERVICE_TYPE_ANNOTATION]: serviceType },
+    },
+    spec: {
+      type: serviceType,
+      selector: labels,
+      ports: [
+        { name: "status-port", port: PROXY_READY_PORT, targetPort: PROXY_READY_PORT, protocol: "TCP", appProtocol: "tcp" },
+        ...listenersOf(proxy).map((l) => ({ name: portName(l.protocol, l.port, l.name), port: l.port, targetPort: l.port, protocol: "TCP", appProtocol: l.protocol.toLowerCase() })),
+      ],
+    },
+  };
+}
+
 export function gatewayManifest(gateway: KubeObject, proxy: WorkloadSnapshot, settings: ManifestSettings): KubeObject {
   const { namespace, name, serviceAccount, labels } = proxy.workload;
-  const listeners = [...new Map((proxy.listeners ?? []).map((l) => [l.port, l])).values()].sort((a, b) => a.port - b.port);
+  const listeners = listenersOf(proxy);
   const owner = { "gateway.istio.io/managed": "edge-mesh", ...labels };
   const bootstrapUrl = `${settings.controlPlaneUrl}/mesh/v1/bootstrap/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`;
   const proxyC = proxyContainer(settings.proxyImage ?? DEFAULT_SETTINGS.proxyImage, DEFAULT_SETTINGS.proxyResources, false);
-  const serviceType = gateway.metadata.annotations?.[SERVICE_TYPE_ANNOTATION] ?? "LoadBalancer";
   const items: KubeObject[] = [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: serviceAccount, namespace, labels: owner } },
     {
@@ -55,19 +85,7 @@ export function gatewayManifest(gateway: KubeObject, proxy: WorkloadSnapshot, se
         },
       },
     },
-    {
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name, namespace, labels: owner, annotations: { [SERVICE_TYPE_ANNOTATION]: serviceType } },
-      spec: {
-        type: serviceType,
-        selector: labels,
-        ports: [
-          { name: "status-port", port: PROXY_READY_PORT, targetPort: PROXY_READY_PORT, protocol: "TCP", appProtocol: "tcp" },
-          ...listeners.map((l) => ({ name: portName(l.protocol, l.port, l.name), port: l.port, targetPort: l.port, protocol: "TCP", appProtocol: l.protocol.toLowerCase() })),
-        ],
-      },
-    },
+    gatewayService(gateway, proxy),
   ];
   return { apiVersion: "v1", kind: "List", metadata: {}, items } as unknown as KubeObject;
 }

@@ -80,7 +80,7 @@ export interface DevProxyStatus {
   mtls?: { mode: PeerAuthMode; port: number };
   certificate?: { spiffeId: string; issuer: string; notAfter: string };
   certificateError?: string;
-  /** Sidecars: registered with the control plane (endpoint registration, heartbeated). */
+  /** Registered with the control plane (endpoint registration, heartbeated). */
   registered?: boolean;
   registrationError?: string;
   listeners: Record<string, string>;
@@ -157,6 +157,7 @@ export class DevProxy {
     } else {
       if (!o.listen) throw new Error("gateway mode needs a listen address");
       this.listeners.gateway = await listen(this.track(createHttpServer((req, res) => void this.gateway(req, res))), o.listen);
+      await this.register();
     }
   }
 
@@ -198,14 +199,15 @@ export class DevProxy {
 
   // ------------------------------------------------------------------------- registration
 
-  /** Registers this pod with the control plane and heartbeats it (what EDS serves to Envoys).
-   * On one machine every pod is 127.0.0.1, so the registered port is the sidecar's inbound
-   * port; other dev proxies resolve endpoints from the demo's topology (see upstream.ts). */
+  /** Registers this pod with the control plane and heartbeats it (what EDS serves to Envoys, and
+   * what makes the pod exist in `kubectl get pods`). On one machine every pod is 127.0.0.1, so the
+   * registered port is the sidecar's inbound port (a gateway's listener); other dev proxies
+   * resolve endpoints from the demo's topology (see upstream.ts). */
   private async register(): Promise<void> {
     if (this.stopped) return;
     const o = this.options;
     const path = `/mesh/v1/proxy/${encodeURIComponent(o.namespace)}/${encodeURIComponent(o.workload)}/endpoints/${encodeURIComponent(o.pod)}`;
-    const [ip, port] = splitHostPort(this.listeners.inbound);
+    const [ip, port] = splitHostPort(this.listeners.inbound ?? this.listeners.gateway);
     let nextMs = 5000;
     try {
       const res = await this.cp.request(path, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ ip, ports: { http: port }, mtls: true }) });
@@ -271,7 +273,8 @@ export class DevProxy {
       ...(o.mode === "sidecar" && this.inboundMode() ? { mtls: this.inboundMode() } : {}),
       ...(this.cert ? { certificate: { spiffeId: this.cert.spiffeId, issuer: this.cert.issuer, notAfter: this.cert.notAfter.toISOString() } } : {}),
       ...(this.certError ? { certificateError: this.certError } : {}),
-      ...(o.mode === "sidecar" ? { registered: this.registered, ...(this.registrationError ? { registrationError: this.registrationError } : {}) } : {}),
+      registered: this.registered,
+      ...(this.registrationError ? { registrationError: this.registrationError } : {}),
       listeners: this.listeners,
       clusters: this.upstreams.stats,
     };

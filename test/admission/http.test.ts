@@ -109,21 +109,39 @@ describe("the shared secret", () => {
 describe("GET /mesh/v1/webhook-config", () => {
   const get = (query: string, env: AdmissionBindings = {}) => app.request(`https://mesh.example.com/mesh/v1/webhook-config${query}`, {}, env);
 
-  test("emits the MutatingWebhookConfiguration for this origin", async () => {
+  test("emits Istio's MutatingWebhookConfiguration for this origin", async () => {
     const config = (await (await get("")).json()) as any;
     assert.equal(config.kind, "MutatingWebhookConfiguration");
     assert.equal(config.apiVersion, "admissionregistration.k8s.io/v1");
-    assert.equal(config.metadata.name, "edge-mesh-sidecar-injector");
-    const [hook] = config.webhooks;
-    assert.deepEqual(hook.clientConfig, { url: "https://mesh.example.com/inject" });
-    assert.deepEqual(hook.rules, [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }]);
-    assert.deepEqual(hook.namespaceSelector, { matchLabels: { "istio-injection": "enabled" } });
-    assert.deepEqual(hook.objectSelector, { matchExpressions: [{ key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] }] });
-    assert.equal(hook.failurePolicy, "Fail");
-    assert.equal(hook.timeoutSeconds, 10);
-    assert.equal(hook.reinvocationPolicy, "Never");
-    assert.equal(hook.sideEffects, "None");
-    assert.deepEqual(hook.admissionReviewVersions, ["v1"]);
+    assert.equal(config.metadata.name, "istio-sidecar-injector");
+    const selectors = Object.fromEntries(
+      config.webhooks.map((h: any) => [h.name, [h.namespaceSelector.matchExpressions, h.objectSelector.matchExpressions]]),
+    );
+    const notFalse = { key: "sidecar.istio.io/inject", operator: "NotIn", values: ["false"] };
+    assert.deepEqual(selectors, {
+      "rev.namespace.sidecar-injector.istio.io": [
+        [{ key: "istio.io/rev", operator: "In", values: ["default"] }, { key: "istio-injection", operator: "DoesNotExist" }],
+        [notFalse],
+      ],
+      "rev.object.sidecar-injector.istio.io": [
+        [{ key: "istio.io/rev", operator: "DoesNotExist" }, { key: "istio-injection", operator: "DoesNotExist" }],
+        [notFalse, { key: "istio.io/rev", operator: "In", values: ["default"] }],
+      ],
+      "namespace.sidecar-injector.istio.io": [[{ key: "istio-injection", operator: "In", values: ["enabled"] }], [notFalse]],
+      "object.sidecar-injector.istio.io": [
+        [{ key: "istio-injection", operator: "DoesNotExist" }, { key: "istio.io/rev", operator: "DoesNotExist" }],
+        [{ key: "sidecar.istio.io/inject", operator: "In", values: ["true"] }, { key: "istio.io/rev", operator: "DoesNotExist" }],
+      ],
+    });
+    for (const hook of config.webhooks) {
+      assert.deepEqual(hook.clientConfig, { url: "https://mesh.example.com/inject" });
+      assert.deepEqual(hook.rules, [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }]);
+      assert.equal(hook.failurePolicy, "Fail");
+      assert.equal(hook.timeoutSeconds, 10);
+      assert.equal(hook.reinvocationPolicy, "Never");
+      assert.equal(hook.sideEffects, "None");
+      assert.deepEqual(hook.admissionReviewVersions, ["v1"]);
+    }
   });
 
   test("takes the URL (and a caBundle) given, and refuses ones the API server would", async () => {

@@ -41,15 +41,19 @@ after(async () => {
 });
 
 describe("the mesh comes up", () => {
-  test("every pod went through the webhook (READY 2/2) and the topology names every address", () => {
-    const table = mesh!.podsTable().split("\n");
+  test("every pod went through the webhook and registered (kubectl get pods: 2/2, the gateway 1/1) and the topology names every address", async () => {
+    const got = await ctx.applier.get("pods", "default");
+    assert.ok(got.ok, got.output);
+    const table = got.output.split("\n");
     assert.deepEqual(table[0].split(/\s+/), ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
     const rows = table.slice(1).map((r) => r.split(/\s+/));
     assert.deepEqual(
-      rows.map((r) => r[0].replace(/-[a-z0-9]{10}-[a-z0-9]{5}$/, "")),
-      ["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"],
+      rows.map((r) => [r[0].replace(/-[a-z0-9]{10}-[a-z0-9]{5}$/, ""), r[1], r[2]]),
+      [
+        ["bookinfo-gateway-istio", "1/1", "Running"],
+        ...["details-v1", "productpage-v1", "ratings-v1", "reviews-v1", "reviews-v2", "reviews-v3"].map((w) => [w, "2/2", "Running"]),
+      ],
     );
-    for (const r of rows) assert.deepEqual(r.slice(1, 3), ["2/2", "Running"], r.join(" "));
     for (const w of mesh!.workloads) {
       assert.deepEqual(w.pod.containers, [w.pod.service, "istio-proxy"]);
       assert.deepEqual(w.pod.initContainers, ["istio-init", "istio-bootstrap"]);
@@ -70,7 +74,7 @@ describe("the mesh comes up", () => {
       const s = p.status();
       assert.equal(s.ready, true);
       assert.equal(s.certificate?.issuer, "mesh-ca", `${s.pod}: signed by ${s.certificate?.issuer}`);
-      if (s.mode === "sidecar") assert.equal(s.registered, true, `${s.pod} is registered with the control plane`);
+      assert.equal(s.registered, true, `${s.pod} is registered with the control plane`);
       assert.match(s.certificate!.spiffeId, /^spiffe:\/\/cluster\.local\/ns\/(default|istio-system)\/sa\/[a-z0-9-]+$/);
       assert.ok(s.filters.router.version > 0 && s.filters.authz.version > 0 && s.snapshot.version > 0, JSON.stringify(s));
     }

@@ -113,3 +113,16 @@ test("a pod belongs to the workload and service account that registered it while
   r.register(pod(2), reviews, t0);
   assert.equal(r.register({ ...pod(2), workload: "details-v1", serviceAccount: "bookinfo-details" }, details, t0 + ENDPOINT_TTL_MS), true);
 });
+
+test("a live pod is ready until it misses a heartbeat, and listed until it expires", () => {
+  const { r } = registry();
+  const t0 = Date.now();
+  r.register(pod(1), reviews, t0);
+  r.register(pod(1), reviews, t0 + 20_000); // a heartbeat: the pod keeps its registration time
+  const [live] = r.livePods(t0 + 20_001);
+  assert.equal(live.registeredAt, t0);
+  assert.equal(live.lastSeen, t0 + 20_000);
+  assert.equal(live.readyUntil, t0 + 20_000 + 45_000);
+  assert.equal(r.livePods(t0 + 20_000 + ENDPOINT_TTL_MS - 1).length, 1);
+  assert.equal(r.livePods(t0 + 20_000 + ENDPOINT_TTL_MS).length, 0);
+});

@@ -11,6 +11,7 @@ import {
   workloadEntrySchema,
 } from "../schema/networking.ts";
 import { authorizationPolicySchema, peerAuthenticationSchema, requestAuthenticationSchema } from "../schema/security.ts";
+import { z } from "zod";
 import { computedColumn, fieldAt, pathColumn } from "./columns.ts";
 import type { KindSpec, KubeObject } from "./types.ts";
 
@@ -33,6 +34,25 @@ function conditionStatus(obj: KubeObject, type: string): string | undefined {
 function deploymentReplicas(obj: KubeObject): number {
   return (fieldAt(obj, ["spec", "replicas"]) as number | undefined) ?? 1;
 }
+
+interface ContainerStatus {
+  ready: boolean;
+  restartCount?: number;
+  state?: { running?: object };
+}
+
+function containerStatuses(obj: KubeObject): ContainerStatus[] {
+  return (fieldAt(obj, ["status", "containerStatuses"]) as ContainerStatus[] | undefined) ?? [];
+}
+
+/** Kubernetes' printPod: ready means ready and running, out of the spec's containers. */
+function podReady(obj: KubeObject): string {
+  const total = ((fieldAt(obj, ["spec", "containers"]) as unknown[] | undefined) ?? []).length;
+  return `${containerStatuses(obj).filter((s) => s.ready && s.state?.running).length}/${total}`;
+}
+
+/** Derived kinds are never validated (never written): their schema accepts nothing. */
+const NOT_WRITABLE = z.never();
 
 export const KINDS: readonly KindSpec[] = [
   {
@@ -76,6 +96,61 @@ export const KINDS: readonly KindSpec[] = [
     ],
     schema: serviceSchema,
     generationFields: [],
+  },
+  {
+    group: "",
+    kind: "Pod",
+    plural: "pods",
+    singular: "pod",
+    shortNames: ["po"],
+    categories: ["all"],
+    namespaced: true,
+    storageVersion: "v1",
+    versions: ["v1"],
+    // Kubernetes' pod printer columns (pkg/printers/internalversion/printers.go).
+    columns: [
+      computedColumn("Ready", "The aggregate readiness state of this pod for accepting traffic.", podReady),
+      pathColumn("Status", "status.phase", "The aggregate status of the containers in this pod."),
+      computedColumn(
+        "Restarts",
+        "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+        (o) => String(containerStatuses(o).reduce((n, s) => n + (s.restartCount ?? 0), 0)),
+      ),
+      computedColumn("IP", "IP address allocated to the pod.", (o) => (fieldAt(o, ["status", "podIP"]) as string) ?? "<none>", 1),
+      computedColumn("Node", "Name of the node the pod is assigned to.", (o) => (fieldAt(o, ["spec", "nodeName"]) as string) ?? "<none>", 1),
+      computedColumn(
+        "Nominated Node",
+        "Name of the node where the pod is nominated to run.",
+        (o) => (fieldAt(o, ["status", "nominatedNodeName"]) as string) ?? "<none>",
+        1,
+      ),
+      computedColumn("Readiness Gates", "Pod readiness gates.", (o) => ((fieldAt(o, ["spec", "readinessGates"]) as unknown[]) ?? []).length || "<none>", 1),
+    ],
+    schema: NOT_WRITABLE,
+    generationFields: [],
+    readOnly: "pods are created by the mesh when a proxy registers its pod (PUT /mesh/v1/proxy/<namespace>/<workload>/endpoints/<pod>) and leave when it stops heartbeating",
+    fieldSelectors: ["spec.serviceAccountName", "status.phase", "status.podIP"],
+  },
+  {
+    group: "",
+    kind: "Event",
+    plural: "events",
+    singular: "event",
+    shortNames: ["ev"],
+    categories: [],
+    namespaced: true,
+    storageVersion: "v1",
+    versions: ["v1"],
+    columns: [
+      pathColumn("Type", "type", "The type of this event."),
+      pathColumn("Reason", "reason", "The reason for this event."),
+      pathColumn("Object", "involvedObject.name", "The object this event is about."),
+      pathColumn("Message", "message", "A human-readable description of this event."),
+    ],
+    schema: NOT_WRITABLE,
+    generationFields: [],
+    readOnly: "this mesh records no events",
+    fieldSelectors: ["involvedObject.kind", "involvedObject.name", "involvedObject.namespace", "involvedObject.uid", "type", "reason"],
   },
   {
     group: "",
@@ -129,6 +204,21 @@ export const KINDS: readonly KindSpec[] = [
     ],
     schema: deploymentSchema,
     generationFields: ["spec"],
+  },
+  {
+    group: "admissionregistration.k8s.io",
+    kind: "MutatingWebhookConfiguration",
+    plural: "mutatingwebhookconfigurations",
+    singular: "mutatingwebhookconfiguration",
+    shortNames: [],
+    categories: ["api-extensions"],
+    namespaced: false,
+    storageVersion: "v1",
+    versions: ["v1"],
+    columns: [computedColumn("Webhooks", "The number of webhooks.", (o) => ((fieldAt(o, ["webhooks"]) as unknown[]) ?? []).length)],
+    schema: NOT_WRITABLE,
+    generationFields: [],
+    readOnly: "the sidecar injector's webhook configuration follows from this control plane (GET /mesh/v1/webhook-config prints it for a cluster)",
   },
   {
     group: "networking.istio.io",

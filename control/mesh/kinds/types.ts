@@ -66,4 +66,9 @@ export interface KindSpec {
   schema: z.ZodType;
   /** Top-level fields whose change bumps metadata.generation. */
   generationFields: string[];
+  /** Set for kinds the mesh derives instead of storing (pods from proxy registrations...): clients
+   *  only get and list them, and a write is refused with this reason. */
+  readOnly?: string;
+  /** Field selectors served beyond metadata.name and metadata.namespace (dotted paths into the object). */
+  fieldSelectors?: string[];
 }
