@@ -1,5 +1,5 @@
 // Writes control/api/protobuf/k8s-core.json: a FileDescriptorSet (base64) of the core kinds kubectl
-// sends as protobuf and this API stores (Namespace, ConfigMap, ServiceAccount, Service) and the envelope
+// sends as protobuf and this API stores (Namespace, ConfigMap, Secret, ServiceAccount, Service) and the envelope
 // (runtime.Unknown), with only the messages they reach, from Kubernetes' own generated.proto files.
 // The Worker decodes with @bufbuild/protobuf from it (protobufjs compiles decoders with `new
 // Function`, which Workers forbid); protobufjs only parses the .proto text here.
@@ -19,6 +19,7 @@ export const ROOT_TYPES = [
   "k8s.io.apimachinery.pkg.runtime.Unknown",
   "k8s.io.api.core.v1.Namespace",
   "k8s.io.api.core.v1.ConfigMap",
+  "k8s.io.api.core.v1.Secret",
   "k8s.io.api.core.v1.ServiceAccount",
   "k8s.io.api.core.v1.Service",
 ];

@@ -12,6 +12,7 @@ import { serve } from "../proxy/routes.ts";
 import { AUDIENCE, derivedSigningKey, ISSUER, MAX_TTL_SECONDS } from "../proxy/tokens.ts";
 import { requireAdminToken, tokenMatches } from "./auth.ts";
 import { badRequest, status } from "./status.ts";
+import { KINDS } from "../mesh/kinds/index.ts";
 
 const PURPOSE = "read-tokens/v1";
 const KIND = "read";
@@ -49,7 +50,13 @@ export async function verifyReadToken(adminToken: string, token: string): Promis
 const READABLE = [/^\/version$/, /^\/apis?(\/.*)?$/, /^\/openapi\/v3(\/.*)?$/, /^\/mesh\/v1\/analyze$/, /^\/mesh\/v1\/revisions(\/.*)?$/];
 const READ_ONLY_POSTS = [/^\/mesh\/v1\/explain$/];
 
+/** Collections of kinds whose values are secret (Secrets): never for a read token. */
+const SENSITIVE = KINDS.filter((k) => k.sensitive).map(
+  (k) => new RegExp(`^/${k.group ? `apis/${k.group.replaceAll(".", "\\.")}` : "api"}/[^/]+/(namespaces/[^/]+/)?${k.plural}(/|$)`),
+);
+
 export function readerMayCall(method: string, path: string): boolean {
+  if (SENSITIVE.some((r) => r.test(path))) return false;
   if (method === "GET" || method === "HEAD") return READABLE.some((r) => r.test(path));
   if (method === "POST") return READ_ONLY_POSTS.some((r) => r.test(path));
   return false;

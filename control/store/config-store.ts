@@ -165,7 +165,7 @@ export class ConfigStore extends DurableObject<Env> {
   configAtRevision(revision: number): { revision: number; items: KubeObject[] } | KubeStatus {
     if (revision < oldestRevision(this.sql) || revision > currentRevision(this.sql))
       return status(404, "NotFound", `revision ${revision} is not retained (retained: ${oldestRevision(this.sql)}..${currentRevision(this.sql)})`);
-    return { revision, items: [...configAt(this.sql, revision).values()].sort(byKey) };
+    return { revision, items: [...configAt(this.sql, revision).values()].map(redacted).sort(byKey) };
   }
 
   // ---- reads (proxy read path fallbacks, when KV has not caught up) ----
@@ -740,6 +740,13 @@ function replayChanges(sql: SqlStorage, resource: string, namespace: string, fro
 function kindForResource(resource: string): KindSpec {
   const [group, plural] = resource.split("/");
   return kindFor(group, plural);
+}
+
+/** History views show a sensitive kind's keys, never its values (the object itself is read with its own API). */
+function redacted(obj: KubeObject): KubeObject {
+  const spec = KINDS.find((k) => k.kind === obj.kind && apiVersionOf(k) === obj.apiVersion);
+  if (!spec?.sensitive || !obj.data || typeof obj.data !== "object") return obj;
+  return { ...obj, data: Object.fromEntries(Object.keys(obj.data).map((key) => [key, "<redacted>"])) };
 }
 
 function fail(s: KubeStatus): WriteResult {

@@ -37,7 +37,8 @@ export function normalize(spec: KindSpec, obj: KubeObject, namespace: string | u
   const metadata = { ...clean.metadata };
   if (spec.namespaced) metadata.namespace = namespace;
   else delete metadata.namespace;
-  return { ...clean, apiVersion: apiVersionOf(spec), kind: spec.kind, metadata };
+  const stored = { ...clean, apiVersion: apiVersionOf(spec), kind: spec.kind, metadata };
+  return spec.storedForm ? spec.storedForm(stored) : stored;
 }
 
 export interface Stamp {

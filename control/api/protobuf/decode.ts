@@ -1,5 +1,5 @@
 // Kubernetes' protobuf request bodies, for the core kinds this API stores that kubectl sends that
-// way (`kubectl create namespace|configmap|serviceaccount|service`): the envelope (magic `k8s\0`, then a
+// way (`kubectl create namespace|configmap|secret|serviceaccount|service`): the envelope (magic `k8s\0`, then a
 // runtime.Unknown holding the type and the object's bytes), decoded with @bufbuild/protobuf from
 // the upstream message definitions (k8s-core.json, made by scripts/k8s-protobuf-descriptor.ts),
 // into the JSON form the rest of the API takes.
@@ -13,7 +13,7 @@ import descriptor from "./k8s-core.json";
 
 export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
-const KINDS = new Set(["Namespace", "ConfigMap", "ServiceAccount", "Service"]);
+const KINDS = new Set(["Namespace", "ConfigMap", "Secret", "ServiceAccount", "Service"]);
 const META = "k8s.io.apimachinery.pkg.apis.meta.v1";
 
 let registry: FileRegistry | undefined;

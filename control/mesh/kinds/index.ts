@@ -1,6 +1,6 @@
 // The registry of every kind the API serves: names, versions, columns and schemas.
 // Discovery, OpenAPI, routing and validation all read from here, so adding a kind is one entry.
-import { configMapSchema, deploymentSchema, namespaceSchema, serviceAccountSchema, serviceSchema } from "../schema/core.ts";
+import { configMapSchema, deploymentSchema, namespaceSchema, secretSchema, secretStoredForm, serviceAccountSchema, serviceSchema } from "../schema/core.ts";
 import { gatewayClassSchema, httpRouteSchema, k8sGatewaySchema } from "../schema/gateway-api.ts";
 import {
   destinationRuleSchema,
@@ -185,6 +185,25 @@ export const KINDS: readonly KindSpec[] = [
     ],
     schema: configMapSchema,
     generationFields: [],
+  },
+  {
+    group: "",
+    kind: "Secret",
+    plural: "secrets",
+    singular: "secret",
+    shortNames: [],
+    categories: [],
+    namespaced: true,
+    storageVersion: "v1",
+    versions: ["v1"],
+    columns: [
+      computedColumn("Type", "The type of the secret", (o) => o.type as string),
+      computedColumn("Data", "Number of data entries", (o) => Object.keys((o.data as object) ?? {}).length),
+    ],
+    schema: secretSchema,
+    generationFields: [],
+    storedForm: secretStoredForm,
+    sensitive: true,
   },
   {
     group: "apps",

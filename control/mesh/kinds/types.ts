@@ -66,6 +66,11 @@ export interface KindSpec {
   schema: z.ZodType;
   /** Top-level fields whose change bumps metadata.generation. */
   generationFields: string[];
+  /** What is stored of a written object, where that differs from what was sent (a Secret's
+   *  write-only stringData merges into data, as the Kubernetes API does). */
+  storedForm?: (obj: KubeObject) => KubeObject;
+  /** Its values are secret: read tokens may not read them, and history views show them redacted. */
+  sensitive?: boolean;
   /** Set for kinds the mesh derives instead of storing (pods from proxy registrations...): clients
    *  only get and list them, and a write is refused with this reason. */
   readOnly?: string;

@@ -5,6 +5,7 @@
 // the mesh reads the object (Service ports and selectors, workload labels, containers and their ports,
 // service accounts); the pod template's spec is a loose object except for its containers, see podSpec.
 import { z } from "zod";
+import type { KubeObject } from "../kinds/types.ts";
 import {
   dns1123Label,
   dns1123Subdomain,
@@ -319,6 +320,49 @@ export const configMapSchema = z
     if (bytes > MAX_CONFIGMAP_BYTES)
       ctx.addIssue({ code: "custom", path: ["data"], message: `a ConfigMap must be at most ${MAX_CONFIGMAP_BYTES} bytes` });
   });
+
+// ---------------------------------------------------------------------------------------------
+// Secret: data as base64 (stringData, write-only, is merged into it before validation)
+
+const MAX_SECRET_BYTES = 1024 * 1024;
+
+export const secretSchema = z
+  .strictObject({
+    apiVersion: z.string(),
+    kind: z.string(),
+    metadata: objectMeta,
+    type: z.string().min(1).max(253).optional(),
+    data: z.record(z.string(), z.string().regex(BASE64, "must be base64-encoded")).optional(),
+    // Present only when it could not be merged into data (a value that is not a string): refused here.
+    stringData: stringMap.optional(),
+    immutable: z.boolean().optional(),
+  })
+  .superRefine((secret, ctx) => {
+    let bytes = 0;
+    for (const [key, value] of Object.entries(secret.data ?? {})) {
+      const problem = configKeyProblem(key);
+      if (problem) ctx.addIssue({ code: "custom", path: ["data", key], message: problem });
+      bytes += key.length + Math.floor((value.length * 3) / 4);
+    }
+    if (bytes > MAX_SECRET_BYTES) ctx.addIssue({ code: "custom", path: ["data"], message: `a Secret must be at most ${MAX_SECRET_BYTES} bytes` });
+  });
+
+/** Kubernetes stores `stringData` as base64 `data` (stringData wins on a shared key) and a default type. */
+export function secretStoredForm(obj: KubeObject): KubeObject {
+  const { stringData, ...rest } = obj as KubeObject & { stringData?: Record<string, unknown>; data?: Record<string, string>; type?: string };
+  const merged = { ...rest, type: rest.type ?? "Opaque" };
+  if (stringData === undefined) return merged;
+  if (stringData === null || typeof stringData !== "object" || Object.values(stringData).some((v) => typeof v !== "string")) return { ...merged, stringData };
+  const data = { ...(rest.data ?? {}) };
+  for (const [key, value] of Object.entries(stringData)) data[key] = base64OfUtf8(value as string);
+  return { ...merged, data };
+}
+
+function base64OfUtf8(text: string): string {
+  let binary = "";
+  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Containers and the pod template
