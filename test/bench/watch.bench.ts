@@ -1,7 +1,7 @@
 // Watches while writes continue, through the real Worker under `wrangler dev`: VirtualService
 // writes (merge patches, as kubectl sends them) timed with no watcher open, then with 100 watch
 // streams open on the same collection. Every watcher must see every write, no request may fail,
-// and the write latency with watchers is reported beside the latency without (target ≤ 2×).
+// and the write latency with watchers is reported beside the latency without.
 import { Agent, request } from "node:https";
 import { startTestWorker, type TestWorker } from "../support/worker.ts";
 import type { BenchEntry } from "./harness.ts";
