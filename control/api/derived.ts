@@ -13,8 +13,9 @@ import { configStore } from "./resources.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
-/** The derived objects of one kind in a namespace (undefined: all namespaces, or cluster-scoped). */
-type Derive = (c: Ctx, namespace: string | undefined) => Promise<KubeObject[]>;
+/** The derived objects of one kind in a namespace (undefined: all namespaces, or cluster-scoped);
+ *  `forName` when a single object is looked up. */
+type Derive = (c: Ctx, namespace: string | undefined, forName?: string) => Promise<KubeObject[]>;
 
 async function pods(c: Ctx, namespace: string | undefined): Promise<KubeObject[]> {
   const { items } = await configStore(c.env).podRecords(namespace);
@@ -31,8 +32,8 @@ async function webhookConfigurations(c: Ctx): Promise<KubeObject[]> {
 }
 
 /** Istio's gateway controller makes a Service per Gateway of its class; its age is the Gateway's. */
-async function gatewayServices(c: Ctx, namespace: string | undefined): Promise<KubeObject[]> {
-  const gateways = await configStore(c.env).gatewayApiProxies(ISTIO_GATEWAY_CLASS, namespace);
+async function gatewayServices(c: Ctx, namespace: string | undefined, forName?: string): Promise<KubeObject[]> {
+  const gateways = await configStore(c.env).gatewayApiProxies(ISTIO_GATEWAY_CLASS, namespace, forName === undefined);
   return gateways.map(({ gateway, proxy }) => {
     const service = gatewayService(gateway, proxy);
     return { ...service, metadata: { ...service.metadata, creationTimestamp: gateway.metadata.creationTimestamp } };
@@ -51,6 +52,6 @@ export function derives(spec: KindSpec): boolean {
 }
 
 /** Only for a kind that `derives`. */
-export function derivedObjects(c: Ctx, spec: KindSpec, namespace: string | undefined): Promise<KubeObject[]> {
-  return DERIVED[`${spec.group}/${spec.plural}`](c, namespace);
+export function derivedObjects(c: Ctx, spec: KindSpec, namespace: string | undefined, forName?: string): Promise<KubeObject[]> {
+  return DERIVED[`${spec.group}/${spec.plural}`](c, namespace, forName);
 }

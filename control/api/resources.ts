@@ -32,7 +32,7 @@ export interface StoreClient {
   configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
   watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number; withBefore: boolean }): Promise<ReadableStream<Uint8Array> | KubeStatus>;
-  gatewayApiProxies(gatewayClass: string, namespace?: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
+  gatewayApiProxies(gatewayClass: string, namespace?: string, compileFirst?: boolean): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
   podRecords(namespace?: string): Promise<{ items: PodRecord[]; version: number }>;
   recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): Promise<void>;
 }
@@ -91,7 +91,7 @@ export async function handleResource(c: Ctx, path: ResourcePath): Promise<Respon
 
 async function getOne(c: Ctx, path: ResourcePath): Promise<Response> {
   const stored = path.spec.readOnly ? null : await configStore(c.env).get(refOf(path), path.name!);
-  const obj = stored ?? (derives(path.spec) ? (await derivedObjects(c, path.spec, path.namespace)).find((o) => o.metadata.name === path.name) : undefined);
+  const obj = stored ?? (derives(path.spec) ? (await derivedObjects(c, path.spec, path.namespace, path.name)).find((o) => o.metadata.name === path.name) : undefined);
   if (!obj) return fail(c, notFound(path.spec, path.name!));
   const found = inVersion(obj, path.spec, path.version);
   // `kubectl get <kind> <name>` asks for a Table too, to print the kind's columns.

@@ -294,9 +294,14 @@ export class ConfigStore extends DurableObject<Env> {
     return proxy ? { gateway, proxy } : null;
   }
 
-  /** The Gateway API Gateways of a GatewayClass (in a namespace, or all), each with its proxy's snapshot. */
-  async gatewayApiProxies(gatewayClass: string, namespace?: string): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]> {
-    await this.flush();
+  /**
+   * The Gateway API Gateways of a GatewayClass (in a namespace, or all), each with its proxy's
+   * snapshot. A listing compiles a pending write first; a lookup by name takes the last compile:
+   * `kubectl apply` reads each Service before creating it, and those reads must not each cost a
+   * compile (a new Gateway's Service shows with the next one, as a gateway controller makes it later).
+   */
+  async gatewayApiProxies(gatewayClass: string, namespace?: string, compileFirst = true): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]> {
+    if (compileFirst) await this.flush();
     const out: { gateway: KubeObject; proxy: WorkloadSnapshot }[] = [];
     for (const gateway of this.list({ group: "gateway.networking.k8s.io", plural: "gateways", namespace: namespace ?? "" }).items) {
       if ((gateway.spec as { gatewayClassName?: string } | undefined)?.gatewayClassName !== gatewayClass) continue;
