@@ -140,7 +140,7 @@ async function propagation(w: TestWorker, trials: number): Promise<{ filter: num
       const seen = await Promise.all(
         Array.from({ length: 50 }, async () => {
           for (;;) {
-            const r = await get(agent, w, `/mesh/v1/proxy/${workload}/filter-config`, held);
+            const r = await get(agent, w, `/mesh/v1/proxy/${workload}/filter-config`, held).catch(() => ({ status: 0, body: "" }));
             if (r.status === 200 && r.body.includes(`"weight":${weight}`)) return (performance.now() - acked) / 1000;
             if (r.status >= 500) throw new Error(`poll: ${r.status}`);
             if (performance.now() > deadline) return Infinity;
@@ -167,11 +167,12 @@ async function propagation(w: TestWorker, trials: number): Promise<{ filter: num
 }
 
 /** 10 kubectl writers, each applying its own VirtualService in a loop, and 200 pollers, for LOAD_SECONDS. */
-async function underLoad(w: TestWorker, dir: string, workloads: string[]): Promise<{ polls: number; pollP50: number; pollP99: number; status5xx: number; writes: number; lost: string[]; writeP50: number }> {
+async function underLoad(w: TestWorker, dir: string, workloads: string[]): Promise<{ polls: number; pollP50: number; pollP99: number; status5xx: number; resets: number; writes: number; lost: string[]; writeP50: number }> {
   const until = performance.now() + LOAD_SECONDS * 1000;
   const agent = new Agent({ keepAlive: true, maxSockets: 200 });
   const pollMs: number[] = [];
   let status5xx = 0;
+  let resets = 0;
   const writeMs: number[] = [];
   const last = new Map<number, number>();
   const writers = Array.from({ length: 10 }, async (_, k) => {
@@ -191,7 +192,12 @@ async function underLoad(w: TestWorker, dir: string, workloads: string[]): Promi
     let etag: string | undefined;
     while (performance.now() < until) {
       const t0 = performance.now();
-      const r = await get(agent, w, `/mesh/v1/proxy/${workload}/filter-config`, etag);
+      const r = await get(agent, w, `/mesh/v1/proxy/${workload}/filter-config`, etag).catch(() => undefined);
+      // wrangler dev's local proxy resets a few of 200 keep-alive connections: counted, not hidden.
+      if (!r) {
+        resets++;
+        continue;
+      }
       pollMs.push(performance.now() - t0);
       if (r.status >= 500) status5xx++;
       if (r.status === 200) etag = r.etag;
@@ -206,7 +212,7 @@ async function underLoad(w: TestWorker, dir: string, workloads: string[]): Promi
     const got = vs.spec.http[2].route[0].weight;
     if (got !== weight) lost.push(`svc-${service}: last write ${weight}, stored ${got}`);
   }
-  return { polls: pollMs.length, pollP50: median(pollMs), pollP99: quantile(pollMs, 0.99), status5xx, writes: writeMs.length, lost, writeP50: median(writeMs) };
+  return { polls: pollMs.length, pollP50: median(pollMs), pollP99: quantile(pollMs, 0.99), status5xx, resets, writes: writeMs.length, lost, writeP50: median(writeMs) };
 }
 
 /** What one compile wrote, Durable Object storage and KV side by side. */
@@ -301,7 +307,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
         unit: "ms",
         target: "no 5xx, no lost update",
         ok: load.status5xx === 0 && load.lost.length === 0,
-        detail: `${LOAD_SECONDS} s: ${load.polls} polls (p50 ${load.pollP50.toFixed(0)} ms), ${load.status5xx} 5xx; ${load.writes} kubectl applies (p50 ${load.writeP50.toFixed(0)} ms); lost updates: ${load.lost.length ? load.lost.join("; ") : "none"}`,
+        detail: `${LOAD_SECONDS} s: ${load.polls} polls (p50 ${load.pollP50.toFixed(0)} ms), ${load.status5xx} 5xx, ${load.resets} connections reset by wrangler dev's proxy; ${load.writes} kubectl applies (p50 ${load.writeP50.toFixed(0)} ms); lost updates: ${load.lost.length ? load.lost.join("; ") : "none"}`,
       });
     }
   } finally {
