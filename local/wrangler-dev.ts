@@ -18,6 +18,8 @@ export interface WranglerDevOptions {
   vars?: Record<string, string>;
   /** Inherit stdio (npm start) instead of capturing it (tests). */
   inheritOutput?: boolean;
+  /** Another Worker's wrangler.toml (the scale benchmark's floor); default: the project's. */
+  config?: string;
 }
 
 export interface RunningWorker {
@@ -45,6 +47,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Runnin
     "--inspector-port",
     "0",
   ];
+  if (opts.config) args.push("--config", opts.config);
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   if (opts.adminToken) args.push("--var", `MESH_ADMIN_TOKEN:${opts.adminToken}`);
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);

@@ -10,8 +10,17 @@ async function digest(s: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", encoder.encode(s));
 }
 
+// The expected side is a configured secret (one or two per isolate): hash it once, not per request.
+const expectedDigests = new Map<string, Promise<ArrayBuffer>>();
+
 export async function tokenMatches(presented: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([digest(presented), digest(expected)]);
+  let known = expectedDigests.get(expected);
+  if (!known) {
+    if (expectedDigests.size >= 8) expectedDigests.clear();
+    known = digest(expected);
+    expectedDigests.set(expected, known);
+  }
+  const [a, b] = await Promise.all([digest(presented), known]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 

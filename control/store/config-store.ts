@@ -11,10 +11,11 @@ import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFou
 import type { Env } from "../env.ts";
 import { analyze, type Finding } from "../mesh/analyze/index.ts";
 import { compileServed } from "../mesh/compile/index.ts";
-import { meshConfig } from "../mesh/config.ts";
+import { meshConfig, type MeshConfig } from "../mesh/config.ts";
 import { apiVersionOf, KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import { buildRegistry } from "../mesh/registry/index.ts";
+import type { Registry } from "../mesh/registry/types.ts";
 import { push } from "../mesh/maps.ts";
 import { validateObject } from "../mesh/validate.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
@@ -86,11 +87,18 @@ export class ConfigStore extends DurableObject<Env> {
   private readonly watches = new WatchHub((resource) => ({
     apiVersion: apiVersionOf(kindForResource(resource)),
     kind: kindForResource(resource).kind,
-    metadata: { name: "", resourceVersion: String(currentRevision(this.sql)) },
+    metadata: { name: "", resourceVersion: String(this.headRevision()) },
   }));
   private lastWriteAt = 0;
+  // Mirrors of single SQL values every write reads (the revision log's head, the pending-compile
+  // mark, the alarm): undefined until first read. The objects map mirrors the objects table.
+  private head?: number;
+  private dirtySince?: number | null;
+  private alarmAt?: number | null;
   /** The stored findings, parsed, and by object (object reads attach them). */
   private findingsMemo?: Finding[];
+  /** The last compile's input, kept until something reads the analysis (then analyzed once). */
+  private analysisInput?: { config: MeshConfig; registry: Registry };
   private findingsByObject?: Map<string, Finding[]>;
   private lastReport?: CompileReport;
   private readonly totals = { storage: { rows: 0, bytes: 0 }, kv: { rows: 0, bytes: 0 } };
@@ -132,11 +140,15 @@ export class ConfigStore extends DurableObject<Env> {
     const rows = ref.namespace
       ? this.sql.exec<Row>("SELECT body FROM objects WHERE resource = ? AND namespace = ? ORDER BY namespace, name", resource, ref.namespace)
       : this.sql.exec<Row>("SELECT body FROM objects WHERE resource = ? ORDER BY namespace, name", resource);
-    return { items: rows.toArray().map((r) => this.withFindings(JSON.parse(r.body) as KubeObject)), revision: currentRevision(this.sql) };
+    return { items: rows.toArray().map((r) => this.withFindings(JSON.parse(r.body) as KubeObject)), revision: this.headRevision() };
   }
 
   revision(): number {
-    return currentRevision(this.sql);
+    return this.headRevision();
+  }
+
+  private headRevision(): number {
+    return (this.head ??= currentRevision(this.sql));
   }
 
   /** The analysis of the newest config (compiled first if a write is pending). */
@@ -145,10 +157,28 @@ export class ConfigStore extends DurableObject<Env> {
     return this.storedFindings(namespace);
   }
 
-  /** The analysis as of the last compile: what object reads show, without waiting for one. */
+  /**
+   * The analysis as of the last compile: what object reads show, without waiting for one. It runs
+   * when first read after a compile, not in every compile: a burst of writes nobody reads the
+   * status of (a large apply) is analyzed once, at the end. Kept across restarts once made.
+   */
   private storedFindings(namespace?: string): Finding[] {
-    this.findingsMemo ??= JSON.parse(getSetting(this.sql, "findings") ?? "[]") as Finding[];
+    if (!this.findingsMemo) {
+      const saved = this.analysisInput ? undefined : getSetting(this.sql, "findings");
+      if (saved !== undefined) this.findingsMemo = JSON.parse(saved) as Finding[];
+      else {
+        const { config, registry } = this.analysisInput ?? this.configNow();
+        this.findingsMemo = analyze(config, registry);
+        putSetting(this.sql, "findings", JSON.stringify(this.findingsMemo));
+        this.analysisInput = undefined;
+      }
+    }
     return namespace ? this.findingsMemo.filter((f) => f.namespace === namespace) : this.findingsMemo;
+  }
+
+  private configNow(): { config: MeshConfig; registry: Registry } {
+    const config = meshConfig(this.currentObjects().values());
+    return { config, registry: buildRegistry(config) };
   }
 
   /** The revision log, and how far compiling and publishing have got (the newest first). */
@@ -158,13 +188,13 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** The served state's size, and what the last compile and all compiles since start-up wrote. */
   servedStats(): object {
-    return { revision: currentRevision(this.sql), compiledRevision: this.served.compiledRevision(), publishedRevision: this.served.publishedRevision(), ...this.served.stats(), lastCompile: this.lastReport ?? null, writtenSinceStart: this.totals };
+    return { revision: this.headRevision(), compiledRevision: this.served.compiledRevision(), publishedRevision: this.served.publishedRevision(), ...this.served.stats(), lastCompile: this.lastReport ?? null, writtenSinceStart: this.totals };
   }
 
   /** The whole config at a retained revision, or a Status when it is not retained. */
   configAtRevision(revision: number): { revision: number; items: KubeObject[] } | KubeStatus {
-    if (revision < oldestRevision(this.sql) || revision > currentRevision(this.sql))
-      return status(404, "NotFound", `revision ${revision} is not retained (retained: ${oldestRevision(this.sql)}..${currentRevision(this.sql)})`);
+    if (revision < oldestRevision(this.sql) || revision > this.headRevision())
+      return status(404, "NotFound", `revision ${revision} is not retained (retained: ${oldestRevision(this.sql)}..${this.headRevision()})`);
     return { revision, items: [...configAt(this.sql, revision).values()].map(redacted).sort(byKey) };
   }
 
@@ -331,8 +361,10 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** Wakes the alarm at `at` unless it is due sooner. */
   private async wakeAt(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   // ---- writes ----
@@ -381,8 +413,9 @@ export class ConfigStore extends DurableObject<Env> {
    * proxies are served moves later, when the revision is compiled.
    */
   private transaction(body: (tx: Transaction) => WriteResult, dryRun: boolean): WriteResult {
-    const tx: Transaction = { revision: currentRevision(this.sql) + 1, now: new Date(), changes: [] };
+    const tx: Transaction = { revision: this.headRevision() + 1, now: new Date(), changes: [] };
     let result: WriteResult;
+    let logged = false;
     try {
       result = this.ctx.storage.transactionSync(() => {
         const r = body(tx);
@@ -391,25 +424,40 @@ export class ConfigStore extends DurableObject<Env> {
         logRevision(this.sql, tx.revision, tx.now, tx.changes);
         pruneHistory(this.sql, Number(this.env.MESH_REVISION_RETENTION ?? DEFAULT_RETENTION));
         if (this.uncompiledSince() === undefined) putSetting(this.sql, DIRTY, String(tx.now.getTime()));
+        logged = true;
         return r;
       });
     } catch (e) {
       if (e instanceof Rollback) return e.result;
       throw e;
     }
+    if (logged) {
+      this.head = tx.revision;
+      this.dirtySince ??= tx.now.getTime();
+    }
     if (!dryRun) this.commitChanges(tx.revision, tx.changes);
     return result;
   }
 
   private uncompiledSince(): number | undefined {
-    const v = getSetting(this.sql, DIRTY);
-    return v === undefined ? undefined : Number(v);
+    if (this.dirtySince === undefined) {
+      const v = getSetting(this.sql, DIRTY);
+      this.dirtySince = v === undefined ? null : Number(v);
+    }
+    return this.dirtySince ?? undefined;
+  }
+
+  private markCompiled(): void {
+    this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
+    this.dirtySince = null;
   }
 
   /** Debounces the compile after a write (the alarm runs it). */
   private async scheduleCompile(): Promise<void> {
     this.lastWriteAt = Date.now();
-    await this.wakeAt(this.compileDueAt()!);
+    // A write that changed nothing (the same object applied again) leaves nothing to compile.
+    const due = this.compileDueAt();
+    if (due !== undefined) await this.wakeAt(due);
   }
 
   private compileDueAt(): number | undefined {
@@ -434,26 +482,25 @@ export class ConfigStore extends DurableObject<Env> {
    * compiled revision and the error is logged, retried on the next write.
    */
   private compileNow(): void {
-    const revision = currentRevision(this.sql);
+    const revision = this.headRevision();
     const started = Date.now();
     try {
       const storage = this.ctx.storage.transactionSync(() => {
-        const config = meshConfig(this.currentObjects().values());
-        const registry = buildRegistry(config);
+        const { config, registry } = this.configNow();
         const written = this.served.record(splitMesh(compileServed(config, registry, revision), targetPorts(registry)), revision);
-        this.findingsMemo = analyze(config, registry);
-        this.findingsByObject = undefined;
-        putSetting(this.sql, "findings", JSON.stringify(this.findingsMemo));
-        this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
+        this.analysisInput = { config, registry };
+        this.findingsMemo = this.findingsByObject = undefined;
+        this.sql.exec("DELETE FROM settings WHERE key = 'findings'");
+        this.markCompiled();
         return written;
       });
       this.lastReport = { revision, compileMs: Date.now() - started, storage, kv: { rows: 0, bytes: 0 } };
       this.totals.storage.rows += storage.rows;
       this.totals.storage.bytes += storage.bytes;
     } catch (e) {
-      this.findingsMemo = this.findingsByObject = undefined;
+      this.findingsMemo = this.findingsByObject = this.analysisInput = undefined;
       console.error(`compiling revision ${revision} failed; proxies keep revision ${this.served.compiledRevision()}`, e instanceof Error ? e.stack : e);
-      this.sql.exec("DELETE FROM settings WHERE key = ?", DIRTY);
+      this.markCompiled();
     }
   }
 
@@ -535,11 +582,9 @@ export class ConfigStore extends DurableObject<Env> {
 
   // ---- persistence ----
 
+  /** A stored object, from the live map (objects are never mutated in place: every change is a new object). */
   private read(resource: string, namespace: string, name: string): KubeObject | undefined {
-    const row = this.sql
-      .exec<Row>("SELECT body FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, namespace, name)
-      .toArray()[0];
-    return row ? (JSON.parse(row.body) as KubeObject) : undefined;
+    return this.currentObjects().get(objectKey(resource, namespace, name));
   }
 
   private stamp(tx: Transaction): Stamp {
@@ -687,6 +732,8 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // The alarm that woke us is spent; what runs below may set the next one.
+    this.alarmAt = null;
     this.runDueCascades();
     // Writes still arriving: wait for them to settle (up to the maximum delay).
     const due = this.compileDueAt();

@@ -6,7 +6,9 @@
 // to KV (/mesh/v1/served), and the size of wrangler's local state on disk.
 //
 // Sizes: BENCH_SCALE_SERVICES (default "100,1000"; add 5000 for the largest run, ~15 min).
-// BENCH_SCALE_LOAD_SECONDS (default 60) for the concurrent writers + pollers phase.
+// BENCH_SCALE_LOAD_SECONDS (default 60) for the concurrent writers + pollers phase. Each apply is
+// also timed against floor/worker.ts, a Worker that stores nothing: what kubectl and wrangler dev
+// alone cost, printed beside it.
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
@@ -22,6 +24,8 @@ const KV_GRACE_SECONDS = 61;
 const VARS = { MESH_POINTER_TTL_SECONDS: String(POINTER_TTL_SECONDS), MESH_KV_GRACE_SECONDS: String(KV_GRACE_SECONDS) };
 const JSON_MERGE = { "content-type": "application/merge-patch+json" };
 const LOAD_SECONDS = Number(process.env.BENCH_SCALE_LOAD_SECONDS ?? 60);
+/** A Worker that answers kubectl from a Map: what the same apply costs with no server work. */
+const FLOOR_WORKER = new URL("./floor/wrangler.toml", import.meta.url).pathname;
 
 interface Served {
   revision: number;
@@ -221,7 +225,17 @@ function bytesEntry(name: string, bytes: { storage: number; kv: number }, target
 }
 
 /** The issue's targets: 1,000 services in a minute, 5,000 in five. */
-function applyEntry(mode: "client_side" | "server_side", services: number, objects: number, seconds: number): BenchEntry {
+/** The same `kubectl apply` against the floor Worker (fresh, under the same wrangler dev). */
+async function floorApply(file: string, serverSide: boolean): Promise<number> {
+  const w = await startTestWorker({}, FLOOR_WORKER);
+  try {
+    return await kubectlApply(w, file, serverSide);
+  } finally {
+    await w.stop();
+  }
+}
+
+function applyEntry(mode: "client_side" | "server_side", services: number, objects: number, seconds: number, floor: number): BenchEntry {
   const target = services >= 5000 ? 300 : services >= 1000 ? 60 : Infinity;
   return {
     name: `scale.apply_${mode}_s.${services}`,
@@ -229,7 +243,9 @@ function applyEntry(mode: "client_side" | "server_side", services: number, objec
     unit: "s",
     target: Number.isFinite(target) ? `<= ${target} s` : "reported",
     ok: seconds <= target,
-    detail: `${objects} objects, ${(objects / seconds).toFixed(0)} objects/s`,
+    detail:
+      `${objects} objects, ${(objects / seconds).toFixed(0)} objects/s; the same apply against a Worker that stores nothing ` +
+      `(kubectl and wrangler dev alone): ${floor.toFixed(1)} s, so the control plane's own work is ${(seconds - floor).toFixed(1)} s (${(seconds / floor).toFixed(2)}x the floor)`,
   };
 }
 
@@ -247,7 +263,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       `  ${services} services: ${objects.length} objects applied client-side in ${clientSide.toFixed(1)} s (${(objects.length / clientSide).toFixed(0)}/s); ` +
         `${applied.workloads} workloads, ${applied.views} views, ${applied.parts} parts (${mb(applied.partBytes)}); state on disk ${mb(storedAfterApply)}`,
     );
-    entries.push(applyEntry("client_side", services, objects.length, clientSide));
+    entries.push(applyEntry("client_side", services, objects.length, clientSide, await floorApply(file, false)));
     const vsChange = await bytesPerChange(w, 5, (i) => patchWeight(w, 0, 60 + i).then(() => undefined));
     const newService = await bytesPerChange(w, 3, async (i) => {
       const r = await w.request("/api/v1/namespaces/ns-0/services", {
@@ -316,7 +332,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
   const w2 = await startTestWorker(VARS);
   try {
     const serverSide = await kubectlApply(w2, file, true);
-    entries.push(applyEntry("server_side", services, objects.length, serverSide));
+    entries.push(applyEntry("server_side", services, objects.length, serverSide, await floorApply(file, true)));
   } finally {
     await w2.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -47,11 +47,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startTestWorker(vars: Record<string, string> = {}): Promise<TestWorker> {
+export async function startTestWorker(vars: Record<string, string> = {}, config?: string): Promise<TestWorker> {
   const dir = mkdtempSync(join(tmpdir(), "edge-mesh-test-"));
   const token = randomBytes(24).toString("base64url");
   const tls = await ensureLocalTls(join(dir, "tls"));
-  const options = { port: await freePort(), tls, persistTo: join(dir, "state"), adminToken: token, vars };
+  const options = { port: await freePort(), tls, persistTo: join(dir, "state"), adminToken: token, vars, config };
   let worker = await startWranglerDev(options);
   const kubeconfig = join(dir, "kubeconfig");
   writeKubeconfig(kubeconfig, worker.url, tls.caPem, token);
