@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { stopProcessGroup } from "./process-group.ts";
 import type { Topology } from "./demo-mesh.ts";
 
 export const PROMETHEUS_INSTALL_HINT = "apt-get install prometheus (Debian/Ubuntu), or set PROMETHEUS_PATH to a prometheus binary";
@@ -77,21 +78,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
+  const stop = () => stopProcessGroup(child);
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${log}`);
