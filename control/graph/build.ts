@@ -55,12 +55,13 @@ export interface ObservedShare {
   percent: number;
 }
 
-/** One source's requests to one service, split across versions: observed over the window vs configured. */
+/** One source's requests to one host, split across versions: observed over the window vs configured. */
 export interface TrafficSplit {
   source: string;
+  /** The host the source asked for (`<namespace>/<name>` for a cluster service). */
   service: string;
   observed: ObservedShare[];
-  /** null when the source's routes are not known (a client outside the mesh, or no compiled config). */
+  /** null when no compiled route of the source names these destinations (a client outside the mesh, or no config). */
   configured: ConfiguredSplit | null;
 }
 
@@ -116,11 +117,8 @@ export function sourceWorkloads(samples: GraphSamples): string[] {
   return [...new Set(samples.traffic.map((s) => sourceNode(labelsOf(s.metric))).filter((n) => n.kind === "workload").map((n) => n.id))].sort(cmp);
 }
 
-/**
- * `configuredFor(source, service)`: the split a source workload's routes configure toward a service
- * (`<namespace>/<name>`), or undefined when unknown.
- */
-export function buildGraph(window: string, samples: GraphSamples, configuredFor: (source: string, service: string) => ConfiguredSplit | undefined): ServiceGraph {
+/** `configuredOf(source)`: the splits a source workload's compiled routes configure (empty when unknown). */
+export function buildGraph(window: string, samples: GraphSamples, configuredOf: (source: string) => ConfiguredSplit[]): ServiceGraph {
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, EdgeTotals>();
   const key = (l: EdgeLabels) => `${sourceNode(l).id} ${targetNode(l).id} ${serviceOf(l)}`;
@@ -169,7 +167,7 @@ export function buildGraph(window: string, samples: GraphSamples, configuredFor:
     nodes: [...nodes.values()].sort((a, b) => cmp(a.id, b.id)),
     apps: appGroups([...nodes.values()]),
     edges: [...edges.values()].map((e) => e.edge).sort((a, b) => cmp(a.source, b.source) || cmp(a.target, b.target)),
-    splits: splits([...edges.values()], configuredFor),
+    splits: splits([...edges.values()], configuredOf),
   };
 }
 
@@ -185,25 +183,43 @@ function appGroups(nodes: GraphNode[]): AppGroup[] {
   return [...groups.values()].map((g) => ({ ...g, nodes: g.nodes.sort(cmp) })).sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.app, b.app));
 }
 
-/** A split is worth showing when the source reached more than one version, or its routes name more than one. */
-function splits(edges: EdgeTotals[], configuredFor: (source: string, service: string) => ConfiguredSplit | undefined): TrafficSplit[] {
-  const bySourceService = new Map<string, EdgeTotals[]>();
-  for (const e of edges) {
-    const k = `${e.edge.source} ${e.edge.service}`;
-    bySourceService.set(k, [...(bySourceService.get(k) ?? []), e]);
-  }
+function observedShares(edges: EdgeTotals[]): ObservedShare[] {
+  const perVersion = new Map<string, number>();
+  for (const e of edges) perVersion.set(e.version, (perVersion.get(e.version) ?? 0) + e.total);
+  const total = edges.reduce((s, e) => s + e.total, 0);
+  return [...perVersion.entries()]
+    .sort(([a], [b]) => cmp(a, b))
+    .map(([version, rate]) => ({ version, requestsPerSecond: round(rate, 3), percent: round((rate / total) * 100, 1) }));
+}
+
+/**
+ * A split is worth showing when a source's routes divide a host between destinations it reached, or
+ * when it reached more than one version of a service. The observed side of a configured split is
+ * what the source sent to the split's destination services (one service's subsets, or several
+ * services, as a Gateway API split across reviews-v1 and reviews-v3 has it).
+ */
+function splits(edges: EdgeTotals[], configuredOf: (source: string) => ConfiguredSplit[]): TrafficSplit[] {
+  const bySource = new Map<string, EdgeTotals[]>();
+  for (const e of edges) bySource.set(e.edge.source, [...(bySource.get(e.edge.source) ?? []), e]);
   const out: TrafficSplit[] = [];
-  for (const group of bySourceService.values()) {
-    const { source, service } = group[0].edge;
-    const configured = source === UNKNOWN ? undefined : configuredFor(source, service);
-    const perVersion = new Map<string, number>();
-    for (const e of group) perVersion.set(e.version, (perVersion.get(e.version) ?? 0) + e.total);
-    if (perVersion.size < 2 && (configured?.shares.length ?? 0) < 2) continue;
-    const total = group.reduce((s, e) => s + e.total, 0);
-    const observed = [...perVersion.entries()]
-      .sort(([a], [b]) => cmp(a, b))
-      .map(([version, rate]) => ({ version, requestsPerSecond: round(rate, 3), percent: round((rate / total) * 100, 1) }));
-    out.push({ source, service, observed, configured: configured ?? null });
+  for (const [source, mine] of bySource) {
+    const configured = source === UNKNOWN ? [] : configuredOf(source);
+    const covered = new Set<EdgeTotals>();
+    for (const c of configured) {
+      const targets = new Set(c.shares.map((s) => s.service));
+      const reached = mine.filter((e) => targets.has(e.edge.service));
+      const observed = observedShares(reached);
+      if (reached.length === 0 || (c.shares.length < 2 && observed.length < 2)) continue;
+      for (const e of reached) covered.add(e);
+      out.push({ source, service: c.service, observed, configured: c });
+    }
+    // Versions reached without a route that names them (no compiled routes known for the source).
+    const byService = new Map<string, EdgeTotals[]>();
+    for (const e of mine.filter((x) => !covered.has(x))) byService.set(e.edge.service, [...(byService.get(e.edge.service) ?? []), e]);
+    for (const [service, reached] of byService) {
+      const observed = observedShares(reached);
+      if (observed.length > 1) out.push({ source, service, observed, configured: null });
+    }
   }
   return out.sort((a, b) => cmp(a.service, b.service) || cmp(a.source, b.source));
 }

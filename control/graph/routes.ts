@@ -8,7 +8,7 @@ import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import { readWorkload } from "../proxy/read-path.ts";
 import { workerSources } from "../proxy/sources.ts";
 import { buildGraph, sourceWorkloads } from "./build.ts";
-import { configuredSplit } from "./configured.ts";
+import { configuredSplits } from "./configured.ts";
 import { PrometheusError, prometheusBase, queryVector } from "./prometheus.ts";
 import { graphQueries, parseWindow } from "./queries.ts";
 
@@ -30,10 +30,9 @@ graphApi.get("/mesh/v1/graph", async (c) => {
     const [traffic, latency, security] = await Promise.all([queryVector(base, q.traffic), queryVector(base, q.latency), queryVector(base, q.security)]);
     const samples = { traffic, latency, security };
     const config = await snapshots(c.env, sourceWorkloads(samples));
-    const graph = buildGraph(window.window, samples, (source, service) => {
+    const graph = buildGraph(window.window, samples, (source) => {
       const snapshot = config.get(source);
-      const [namespace, name] = service.split("/");
-      return snapshot && configuredSplit(snapshot, `${name}.${namespace}.svc.cluster.local`);
+      return snapshot ? configuredSplits(snapshot) : [];
     });
     c.header("cache-control", "no-store");
     return c.json(graph);

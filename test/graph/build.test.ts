@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { buildGraph, sourceWorkloads, type PromSample } from "../../control/graph/build.ts";
-import { configuredSplit } from "../../control/graph/configured.ts";
+import { configuredSplits, type ConfiguredSplit } from "../../control/graph/configured.ts";
 import { graphQueries, parseWindow } from "../../control/graph/queries.ts";
 import { compile } from "../../control/mesh/compile/index.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
@@ -50,10 +50,18 @@ const security = [
   at(edge("productpage-v1", "reviews-v3", { connection_security_policy: "none" }), 1.3),
   at(edge("reviews-v3", "ratings-v1", { connection_security_policy: "none" }), 5.2),
 ];
-const fiftyFifty = { origin: "VirtualService default/reviews, http[0]", shares: [{ version: "v1", subset: "v1", percent: 50 }, { version: "v3", subset: "v3", percent: 50 }] };
+const fiftyFifty: ConfiguredSplit = {
+  service: "default/reviews",
+  origin: "VirtualService default/reviews, http[0]",
+  shares: [
+    { service: "default/reviews", subset: "v1", version: "v1", percent: 50 },
+    { service: "default/reviews", subset: "v3", version: "v3", percent: 50 },
+  ],
+};
+const productpageSplits = (source: string) => (source === "default/productpage-v1" ? [fiftyFifty] : []);
 
 test("graph: nodes per workload boxed by app, edges with rate, error shares, p95 and mTLS", () => {
-  const g = buildGraph("1m", { traffic, latency, security }, (source, service) => (source === "default/productpage-v1" && service === "default/reviews" ? fiftyFifty : undefined));
+  const g = buildGraph("1m", { traffic, latency, security }, productpageSplits);
   assert.deepEqual(
     g.nodes.map((n) => `${n.id} ${n.kind} ${n.app}/${n.version}`),
     ["default/productpage-v1 workload productpage/v1", "default/ratings-v1 workload ratings/v1", "default/reviews-v1 workload reviews/v1", "default/reviews-v3 workload reviews/v3", "unknown unknown /"],
@@ -90,7 +98,7 @@ test("graph: nodes per workload boxed by app, edges with rate, error shares, p95
 });
 
 test("graph: a split shows observed shares per version beside the configured ones", () => {
-  const g = buildGraph("1m", { traffic, latency, security }, (source, service) => (source === "default/productpage-v1" && service === "default/reviews" ? fiftyFifty : undefined));
+  const g = buildGraph("1m", { traffic, latency, security }, productpageSplits);
   assert.deepEqual(g.splits, [
     {
       source: "default/productpage-v1",
@@ -107,14 +115,14 @@ test("graph: a split shows observed shares per version beside the configured one
 });
 
 test("graph: a configured split is shown even while only one version has been observed", () => {
-  const g = buildGraph("1m", { traffic: traffic.slice(0, 1), latency: [], security: [] }, () => fiftyFifty);
+  const g = buildGraph("1m", { traffic: traffic.slice(0, 1), latency: [], security: [] }, () => [fiftyFifty]);
   assert.deepEqual(g.splits[0].observed, [{ version: "v1", requestsPerSecond: 4.8, percent: 100 }]);
   assert.equal(g.splits[0].configured, fiftyFifty);
 });
 
 test("graph: requests no workload answered end at the service node", () => {
   const noUpstream = edge("productpage-v1", "reviews", { destination_workload: "unknown", destination_workload_namespace: "unknown", response_code: "503" });
-  const g = buildGraph("1m", { traffic: [at(noUpstream, 1)], latency: [], security: [] }, () => undefined);
+  const g = buildGraph("1m", { traffic: [at(noUpstream, 1)], latency: [], security: [] }, () => []);
   assert.deepEqual(
     g.edges.map((e) => [e.target, e.errorShare, e.serverErrorShare]),
     [["service:default/reviews", 1, 1]],
@@ -126,31 +134,52 @@ test("graph: the source workloads whose routes are looked up are the mesh's own"
   assert.deepEqual(sourceWorkloads({ traffic, latency: [], security: [] }), ["default/productpage-v1", "default/reviews-v3"]);
 });
 
-test("configured split: the compiled VirtualService's weights, named by the subsets' version labels", () => {
-  const config = configFromYaml(
-    [sample("platform/kube/bookinfo.yaml"), sample("networking/destination-rule-all.yaml"), sample("networking/virtual-service-reviews-50-v3.yaml")].join("\n---\n"),
+test("graph: without routes that name them, versions a client reached are still a split (configured unknown)", () => {
+  const g = buildGraph("1m", { traffic, latency: [], security: [] }, () => []);
+  assert.deepEqual(
+    g.splits.map((x) => [x.source, x.service, x.observed.map((o) => o.percent), x.configured]),
+    [["default/productpage-v1", "default/reviews", [48, 52], null]],
   );
-  const snapshot = compile(config, buildRegistry(config), 1).workloads["default/productpage-v1"];
-  assert.deepEqual(configuredSplit(snapshot, "reviews.default.svc.cluster.local"), {
-    origin: "VirtualService default/reviews, http[0]",
-    shares: [
-      { version: "v1", subset: "v1", percent: 50 },
-      { version: "v3", subset: "v3", percent: 50 },
-    ],
+});
+
+/** productpage's compiled splits for Bookinfo plus `files`. */
+function productpageConfigured(...files: string[]): ConfiguredSplit[] {
+  const config = configFromYaml([sample("platform/kube/bookinfo.yaml"), ...files.map(sample)].join("\n---\n"));
+  return configuredSplits(compile(config, buildRegistry(config), 1).workloads["default/productpage-v1"]);
+}
+const splitFor = (all: ConfiguredSplit[], service: string) => all.find((c) => c.service === service);
+
+test("configured split: the compiled VirtualService's weights, named by the subsets' version labels", () => {
+  const all = productpageConfigured("networking/destination-rule-all.yaml", "networking/virtual-service-reviews-50-v3.yaml");
+  assert.deepEqual(splitFor(all, "default/reviews"), fiftyFifty);
+  // Without a route object: the default route to the whole service, every version.
+  assert.deepEqual(splitFor(productpageConfigured(), "default/reviews"), {
+    service: "default/reviews",
+    origin: "default route",
+    shares: [{ service: "default/reviews", subset: "", version: "any", percent: 100 }],
   });
-  // Without a VirtualService: the default route to the whole service, every version.
-  const plain = configFromYaml(sample("platform/kube/bookinfo.yaml"));
-  const plainSnapshot = compile(plain, buildRegistry(plain), 1).workloads["default/productpage-v1"];
-  assert.deepEqual(configuredSplit(plainSnapshot, "reviews.default.svc.cluster.local"), { origin: "default route", shares: [{ version: "any", subset: "", percent: 100 }] });
-  assert.equal(configuredSplit(snapshot, "nowhere.default.svc.cluster.local"), undefined);
 });
 
 test("configured split: the catch-all route, not one that needs a header", () => {
-  const config = configFromYaml(
-    [sample("platform/kube/bookinfo.yaml"), sample("networking/destination-rule-all.yaml"), sample("networking/virtual-service-reviews-jason-v2-v3.yaml")].join("\n---\n"),
+  const all = productpageConfigured("networking/destination-rule-all.yaml", "networking/virtual-service-reviews-jason-v2-v3.yaml");
+  assert.deepEqual(splitFor(all, "default/reviews")?.shares, [{ service: "default/reviews", subset: "v3", version: "v3", percent: 100 }]);
+});
+
+test("a Gateway API split across Services (reviews-v1 / reviews-v3): configured and observed line up by version", () => {
+  const all = productpageConfigured("platform/kube/bookinfo-versions.yaml", "gateway-api/route-reviews-50-v3.yaml");
+  const reviews = splitFor(all, "default/reviews")!;
+  assert.equal(reviews.origin, "HTTPRoute default/reviews, rules[0]");
+  assert.deepEqual(reviews.shares, [
+    { service: "default/reviews-v1", subset: "", version: "v1", percent: 50 },
+    { service: "default/reviews-v3", subset: "", version: "v3", percent: 50 },
+  ]);
+  // The proxies report the Service each request went to: reviews-v1 and reviews-v3.
+  const viaServices = traffic.slice(0, 4).map((x) => ({ ...x, metric: { ...x.metric, destination_service_name: `reviews-${x.metric.destination_version}` } }));
+  const g = buildGraph("1m", { traffic: viaServices, latency: [], security: [] }, () => all);
+  assert.deepEqual(
+    g.splits.map((x) => [x.service, x.observed.map((o) => `${o.version} ${o.percent}`), x.configured?.origin]),
+    [["default/reviews", ["v1 48", "v3 52"], "HTTPRoute default/reviews, rules[0]"]],
   );
-  const snapshot = compile(config, buildRegistry(config), 1).workloads["default/productpage-v1"];
-  assert.deepEqual(configuredSplit(snapshot, "reviews.default.svc.cluster.local")?.shares, [{ version: "v3", subset: "v3", percent: 100 }]);
 });
 
 test("window: Prometheus durations from 10s to 6h; anything else is refused with the reason", () => {

@@ -69,10 +69,11 @@ describe("service graph through the Worker and a real Prometheus", { skip: skipW
       ],
     );
     assert.deepEqual(split.configured, {
+      service: "default/reviews",
       origin: "VirtualService default/reviews, http[0]",
       shares: [
-        { version: "v1", subset: "v1", percent: 50 },
-        { version: "v3", subset: "v3", percent: 50 },
+        { service: "default/reviews", subset: "v1", version: "v1", percent: 50 },
+        { service: "default/reviews", subset: "v3", version: "v3", percent: 50 },
       ],
     });
     assert.equal(graph.splits.length, 1, "no other source reached more than one version");
@@ -85,7 +86,7 @@ describe("service graph through the Worker and a real Prometheus", { skip: skipW
       const g = (await setup.worker.request("/mesh/v1/graph?window=10s")).json() as ServiceGraph;
       const split = g.splits.find((s) => s.service === "default/reviews");
       if (split?.configured?.shares.length === 1) {
-        assert.deepEqual(split.configured.shares, [{ version: "v3", subset: "v3", percent: 100 }]);
+        assert.deepEqual(split.configured.shares, [{ service: "default/reviews", subset: "v3", version: "v3", percent: 100 }]);
         assert.deepEqual(split.observed.map((o) => o.version), ["v1", "v3"]);
         return;
       }

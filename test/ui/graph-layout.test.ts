@@ -55,10 +55,19 @@ test("a split reads as the issue asks: configured beside observed over the windo
       { version: "v1", requestsPerSecond: 4.8, percent: 48 },
       { version: "v3", requestsPerSecond: 5.2, percent: 52 },
     ],
-    configured: { origin: "VirtualService default/reviews, http[0]", shares: [{ version: "v1", subset: "v1", percent: 50 }, { version: "v3", subset: "v3", percent: 50 }] },
+    configured: {
+      service: "default/reviews",
+      origin: "VirtualService default/reviews, http[0]",
+      shares: [
+        { service: "default/reviews", subset: "v1", version: "v1", percent: 50 },
+        { service: "default/reviews", subset: "v3", version: "v3", percent: 50 },
+      ],
+    },
   };
   assert.equal(splitSentence(split, "1m"), "reviews: configured v1 50 % / v3 50 %, observed v1 48 % / v3 52 % (last 1m)");
   assert.equal(splitSentence({ ...split, configured: null }, "5m"), "reviews: configured: unknown, observed v1 48 % / v3 52 % (last 5m)");
+  // A host that is not a cluster service is named as it is.
+  assert.match(splitSentence({ ...split, service: "bookinfo.example.com" }, "1m"), /^bookinfo\.example\.com: configured/);
 });
 
 test("layout: left to right by call depth; an app's versions share a box; a lone unversioned workload has none", () => {

@@ -82,9 +82,12 @@ export function sharesText(shares: { version: string; percent: number }[]): stri
   return shares.map((s) => `${s.version} ${trim(s.percent, 1)} %`).join(" / ");
 }
 
+/** `default/reviews` → `reviews`; a host that is not a cluster service stays whole. */
+export const serviceName = (service: string) => service.split("/").at(-1)!;
+
 /** `reviews: configured v1 50 % / v3 50 %, observed v1 48 % / v3 52 % (last 1m)` */
 export function splitSentence(split: TrafficSplit, window: string): string {
-  const service = split.service.split("/")[1];
+  const service = serviceName(split.service);
   const configured = split.configured ? `configured ${sharesText(split.configured.shares)}` : "configured: unknown";
   return `${service}: ${configured}, observed ${sharesText(split.observed)} (last ${window})`;
 }

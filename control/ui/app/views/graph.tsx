@@ -5,7 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ServiceGraph, TrafficSplit } from "../../../graph/build.ts";
 import { ErrorBox, SelectField } from "../components.tsx";
-import { formatRate, formatShare, layoutGraph, type PlacedEdge, splitSentence } from "../graph-layout.ts";
+import { formatRate, formatShare, layoutGraph, type PlacedEdge, serviceName, splitSentence } from "../graph-layout.ts";
 import type { ViewProps } from "../main.tsx";
 
 const REFRESH_MS = 5000;
@@ -133,7 +133,7 @@ function SplitRow({ graph, split }: { graph: ServiceGraph; split: TrafficSplit }
   return (
     <tr data-split={`${split.source} ${split.service}`}>
       <th scope="row">
-        {split.service.split("/")[1]}
+        {serviceName(split.service)}
         <span class="field"> from {nodeName(graph, split.source)}</span>
       </th>
       <td>
