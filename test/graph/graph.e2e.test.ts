@@ -42,7 +42,9 @@ describe("service graph through the Worker and a real Prometheus", { skip: skipW
 
   test("edges: request rate, non-2xx and 5xx shares, p95 from the histogram, mTLS from the server's report", () => {
     const ingress = edgeOf(graph, "default/bookinfo-gateway-istio", "default/productpage-v1");
-    near(ingress.requestsPerSecond, 10, 0.25, "gateway → productpage req/s");
+    // Another target than productpage's, scraped at other instants: rate() over 10 s of 1 s scrapes
+    // can extrapolate a few percent off when a scrape is late on a busy machine.
+    near(ingress.requestsPerSecond, 10, 0.5, "gateway → productpage req/s");
     near(ingress.p95Ms, 48.75, 0.1, "gateway → productpage p95");
     assert.equal(ingress.mtlsShare, 1);
     const v1 = edgeOf(graph, "default/productpage-v1", "default/reviews-v1");
