@@ -30,4 +30,6 @@ export interface Env {
   MESH_CA_CERT?: string;
   /** Previous roots still trusted during a rotation (PEM bundle). */
   MESH_CA_PREVIOUS_ROOTS?: string;
+  /** Base URL of the Prometheus that scrapes the proxies (e.g. http://127.0.0.1:9090); the service graph (GET /mesh/v1/graph) queries it. */
+  MESH_PROMETHEUS_URL?: string;
 }

@@ -12,6 +12,7 @@ import { kubeApi } from "./api/router.ts";
 import { status } from "./api/status.ts";
 import type { Env } from "./env.ts";
 import { explainApi } from "./explain/routes.ts";
+import { graphApi } from "./graph/routes.ts";
 import { proxyApi, tokenApi } from "./proxy/routes.ts";
 import { xdsApi } from "./xds/routes.ts";
 import { caApi } from "./ca/routes.ts";
@@ -47,6 +48,7 @@ app.route("/", tokenApi);
 app.route("/", readTokenApi);
 app.route("/", meshAdminApi);
 app.route("/", explainApi);
+app.route("/", graphApi);
 app.route("/", kubeApi);
 
 app.notFound((c) => c.json(status(404, "NotFound", "the server could not find the requested resource"), 404));

@@ -17,7 +17,15 @@ export interface DemoControlPlane extends ControlPlaneAccess {
   output(): string;
 }
 
-export async function startDemoControlPlane(opts: { dir: string; tlsDir: string; port: number; pointerTtlSeconds?: number; inheritOutput?: boolean }): Promise<DemoControlPlane> {
+export async function startDemoControlPlane(opts: {
+  dir: string;
+  tlsDir: string;
+  port: number;
+  pointerTtlSeconds?: number;
+  inheritOutput?: boolean;
+  /** More Worker variables (the demo's MESH_PROMETHEUS_URL). */
+  vars?: Record<string, string>;
+}): Promise<DemoControlPlane> {
   const token = randomBytes(24).toString("base64url");
   const tls = await ensureLocalTls(opts.tlsDir);
   const options = {
@@ -25,7 +33,7 @@ export async function startDemoControlPlane(opts: { dir: string; tlsDir: string;
     tls,
     persistTo: join(opts.dir, "state"),
     adminToken: token,
-    vars: { MESH_POINTER_TTL_SECONDS: String(opts.pointerTtlSeconds ?? 1) },
+    vars: { MESH_POINTER_TTL_SECONDS: String(opts.pointerTtlSeconds ?? 1), ...opts.vars },
     inheritOutput: opts.inheritOutput,
   };
   let worker: RunningWorker | undefined = await startWranglerDev(options);

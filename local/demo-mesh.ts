@@ -62,6 +62,13 @@ export interface Topology {
   controlPlane: { url: string; token: string; kubeconfig: string };
   ingress: string;
   workloads: Record<string, { namespace: string; app?: string; sidecar: string; admin: string; pod: string }>;
+  /** The Prometheus scraping every proxy's admin listener, when the demo runs one. */
+  prometheus?: string;
+}
+
+export function writeTopology(path: string, topology: Topology): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(topology, null, 2) + "\n", { mode: 0o600 });
 }
 
 export interface DemoMesh {
@@ -310,10 +317,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
       [gateway.workload, { namespace: gateway.namespace, sidecar: ingress.listeners.gateway, admin: ingress.listeners.admin, pod: ingress.options.pod }] as const,
     ]),
   };
-  if (o.topologyPath) {
-    mkdirSync(dirname(o.topologyPath), { recursive: true });
-    writeFileSync(o.topologyPath, JSON.stringify(topology, null, 2) + "\n", { mode: 0o600 });
-  }
+  if (o.topologyPath) writeTopology(o.topologyPath, topology);
 
   return {
     workloads,

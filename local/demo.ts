@@ -4,7 +4,8 @@
 //      webhook; the pods exist once their proxies register (the real `kubectl get pods` shows them);
 //   3. every pod run as its Bookinfo stand-in + the dev proxy (the local stand-in for Envoy, with
 //      the real router.wasm/authz.wasm), and the ingress gateway on 127.0.0.1:8080;
-//   4. .demo/topology.json describes it; Ctrl-C stops everything.
+//   4. Debian's Prometheus scraping every proxy (when installed; the dashboard's graph reads it);
+//   5. .demo/topology.json describes it; Ctrl-C stops everything.
 // `npm run demo -- --tour` runs the walkthrough (test/tour) and exits non-zero if a step is off.
 // Options: --istio-gateway (Istio Gateway + VirtualService instead of the Gateway API),
 // --http-api (apply through the HTTP API even when kubectl is on PATH), --requests N.
@@ -14,7 +15,8 @@ import { join } from "node:path";
 import { runTour } from "../test/tour/tour.ts";
 import { kubectlHome, makeApplier } from "./demo-apply.ts";
 import { startDemoControlPlane } from "./demo-control-plane.ts";
-import { startDemoMesh } from "./demo-mesh.ts";
+import { freePort, startDemoMesh, writeTopology } from "./demo-mesh.ts";
+import { findPrometheus, PROMETHEUS_INSTALL_HINT, scrapeTargets, startPrometheus } from "./prometheus.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
 
 const args = process.argv.slice(2);
@@ -26,6 +28,7 @@ const flag = (name: string) => {
 const CP_PORT = Number(flag("--port") ?? 8787);
 const INGRESS_PORT = Number(flag("--ingress-port") ?? 8080);
 const demoDir = join(PROJECT_ROOT, ".demo");
+const topologyPath = join(demoDir, "topology.json");
 const stateDir = mkdtempSync(join(tmpdir(), "edge-mesh-demo-"));
 mkdirSync(demoDir, { recursive: true });
 
@@ -43,8 +46,13 @@ const shutdown = async (code: number) => {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
 
 try {
+  // The Worker learns Prometheus's URL when it starts, so the port is chosen before either runs.
+  const prometheusBinary = findPrometheus();
+  if (!prometheusBinary && process.env.CI === "true") throw new Error(`no prometheus binary (CI=true: the walkthrough needs it): ${PROMETHEUS_INSTALL_HINT}`);
+  const prometheusPort = prometheusBinary ? await freePort() : undefined;
+  const prometheusVars = prometheusPort ? { MESH_PROMETHEUS_URL: `http://127.0.0.1:${prometheusPort}` } : undefined;
   say(`Starting the control plane (wrangler dev) on https://127.0.0.1:${CP_PORT}, local state in ${stateDir} …`);
-  const cp = await startDemoControlPlane({ dir: stateDir, tlsDir: join(PROJECT_ROOT, ".mesh"), port: CP_PORT, pointerTtlSeconds: 1 });
+  const cp = await startDemoControlPlane({ dir: stateDir, tlsDir: join(PROJECT_ROOT, ".mesh"), port: CP_PORT, pointerTtlSeconds: 1, vars: prometheusVars });
   cleanup = () => cp.stop();
   const applier = makeApplier(cp, { home: kubectlHome(stateDir), preferKubectl: !args.includes("--http-api") });
   const how = applier.via === "kubectl" ? "with kubectl" : `through the HTTP API${args.includes("--http-api") ? "" : " (kubectl is not on PATH)"}`;
@@ -55,13 +63,28 @@ try {
     ingressPort: INGRESS_PORT,
     gateway: args.includes("--istio-gateway") ? "istio" : "gateway-api",
     pollMs: 500,
-    topologyPath: join(demoDir, "topology.json"),
+    topologyPath,
     log: args.includes("--verbose") ? (l) => say(`  [proxy] ${l}`) : undefined,
   });
   cleanup = async () => {
     await mesh.stop();
     await cp.stop();
   };
+  if (prometheusBinary && prometheusPort) {
+    const dir = join(demoDir, "prometheus");
+    rmSync(dir, { recursive: true, force: true });
+    const targets = scrapeTargets(mesh.topology);
+    const prometheus = await startPrometheus({ binary: prometheusBinary, dir, port: prometheusPort, targets, scrapeIntervalSeconds: 2 });
+    cleanup = async () => {
+      await prometheus.stop();
+      await mesh.stop();
+      await cp.stop();
+    };
+    mesh.topology.prometheus = prometheus.url;
+    writeTopology(topologyPath, mesh.topology);
+    say(`Prometheus on ${prometheus.url}, scraping the ${targets.length} proxies' /stats/prometheus every 2 s (data in .demo/prometheus)`);
+    say(`Service graph: ${cp.url}/ui/#/graph   (sign in with the token in .demo/topology.json)`);
+  } else say(`Prometheus is not installed, so the demo runs without it and the dashboard's graph stays empty: ${PROMETHEUS_INSTALL_HINT}`);
   // The pods as the API has them (from the proxies' registrations): kubectl's own output, or, without
   // kubectl, the same table from the API's Table response.
   const pods = await applier.get("pods", "default");

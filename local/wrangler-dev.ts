@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { httpsRequest } from "./https-request.ts";
 import type { LocalTls } from "./local-tls.ts";
+import { stopProcessGroup } from "./process-group.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -61,21 +62,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Runnin
   child.stdout?.on("data", (d) => (log += d));
   child.stderr?.on("data", (d) => (log += d));
   const url = `https://127.0.0.1:${opts.port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    try {
-      process.kill(-child.pid!, "SIGTERM");
-    } catch {
-      /* already gone */
-    }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  };
+  const stop = () => stopProcessGroup(child);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${log}`);

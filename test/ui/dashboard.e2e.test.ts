@@ -378,6 +378,16 @@ spec:
     }
   });
 
+  test("graph without a configured Prometheus: the view names the variable to set", async () => {
+    await page.goto(`${w.url}/ui/#/graph`);
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? "", /no Prometheus is configured: set the Worker variable MESH_PROMETHEUS_URL/);
+    const r = await w.request("/mesh/v1/graph");
+    assert.equal(r.status, 503, r.body);
+    assert.equal(r.json().reason, "ServiceUnavailable");
+  });
+
   test("no page fetched anything from another origin", () => {
     const origin = new URL(w.url).origin;
     const foreign = requested.filter((u) => !u.startsWith(`${origin}/`) && !u.startsWith("data:"));

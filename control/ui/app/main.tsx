@@ -1,5 +1,6 @@
-// The mesh dashboard (/ui): a login prompt until a token is given, then four views over the
-// public API — config, traffic, explain, revisions — refreshed when the mesh revision moves.
+// The mesh dashboard (/ui): a login prompt until a token is given, then five views over the
+// public API — config, traffic, graph, explain, revisions — refreshed when the mesh revision moves
+// (the graph refreshes itself: its numbers move without a revision).
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { apiClient, checkToken, storedToken, storeToken, type Api } from "./api.ts";
@@ -7,6 +8,7 @@ import { ErrorBox } from "./components.tsx";
 import { tokenKind, type Finding, type KubeObject, type RevisionSummary } from "./model.ts";
 import { ConfigView } from "./views/config.tsx";
 import { ExplainView } from "./views/explain.tsx";
+import { GraphView } from "./views/graph.tsx";
 import { RevisionsView } from "./views/revisions.tsx";
 import { TrafficView } from "./views/traffic.tsx";
 
@@ -30,6 +32,7 @@ export interface ViewProps {
 const VIEWS = [
   { id: "config", title: "Config", component: ConfigView },
   { id: "traffic", title: "Traffic", component: TrafficView },
+  { id: "graph", title: "Graph", component: GraphView },
   { id: "explain", title: "Explain", component: ExplainView },
   { id: "revisions", title: "Revisions", component: RevisionsView },
 ] as const;
