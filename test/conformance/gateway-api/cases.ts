@@ -28,7 +28,8 @@ export interface ExpectedRedirect {
   path?: string;
 }
 
-export type Expectation = { backend: string; request?: ExpectedRequest } | { status: number; redirect?: ExpectedRedirect };
+/** `namespace`: the backend's, when not the infrastructure namespace (ExpectedResponse.Namespace). */
+export type Expectation = { backend: string; namespace?: string; request?: ExpectedRequest } | { status: number; redirect?: ExpectedRedirect };
 
 export interface ConformanceCase {
   /** The Go test's ShortName. */
@@ -149,4 +150,7 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
     [at8080("/scheme-nil-and-port-80"), { status: 302, redirect: { scheme: "http", host: "example.org" } }],
     [at8080("/scheme-https-and-port-nil"), { status: 302, redirect: { scheme: "https", host: "example.org" } }],
   ]),
+  ...table("HTTPRouteReferenceGrant", "httproute-reference-grant.yaml", [[same("/"), { backend: "web-backend", namespace: "gateway-conformance-web-backend" }]]),
+  ...table("HTTPRouteInvalidCrossNamespaceBackendRef", "httproute-invalid-cross-namespace-backend-ref.yaml", [[same("/"), { status: 500 }]]),
+  ...table("HTTPRouteInvalidReferenceGrant", "httproute-invalid-reference-grant.yaml", [[same("/"), { status: 500 }]]),
 ];
