@@ -7,13 +7,15 @@
 //   4. .demo/topology.json describes it; Ctrl-C stops everything.
 // `npm run demo -- --tour` runs the walkthrough (test/tour) and exits non-zero if a step is off.
 // Options: --istio-gateway (Istio Gateway + VirtualService instead of the Gateway API),
-// --http-api (apply through the HTTP API even when kubectl is on PATH), --requests N.
+// --http-api (apply through the HTTP API even when kubectl is on PATH), --requests N,
+// --https (TLS at the ingress too: bookinfo.example.com on 127.0.0.1:8443, --https-port to move it).
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTour } from "../test/tour/tour.ts";
 import { kubectlHome, makeApplier } from "./demo-apply.ts";
 import { startDemoControlPlane } from "./demo-control-plane.ts";
+import { enableHttps, HTTPS_HOST, type DemoHttps } from "./demo-https.ts";
 import { startDemoMesh } from "./demo-mesh.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
 
@@ -25,6 +27,7 @@ const flag = (name: string) => {
 };
 const CP_PORT = Number(flag("--port") ?? 8787);
 const INGRESS_PORT = Number(flag("--ingress-port") ?? 8080);
+const HTTPS_PORT = Number(flag("--https-port") ?? 8443);
 const demoDir = join(PROJECT_ROOT, ".demo");
 const stateDir = mkdtempSync(join(tmpdir(), "edge-mesh-demo-"));
 mkdirSync(demoDir, { recursive: true });
@@ -58,16 +61,27 @@ try {
     topologyPath: join(demoDir, "topology.json"),
     log: args.includes("--verbose") ? (l) => say(`  [proxy] ${l}`) : undefined,
   });
+  let https: DemoHttps | undefined;
   cleanup = async () => {
+    await https?.proxy.stop();
     await mesh.stop();
     await cp.stop();
   };
+  if (args.includes("--https")) {
+    say(`Adding an HTTPS listener for ${HTTPS_HOST} (certificate from a local CA, stored with kubectl create secret tls) …`);
+    https = await enableHttps({ applier, mesh, dir: demoDir, port: HTTPS_PORT });
+  }
   // The pods as the API has them (from the proxies' registrations): kubectl's own output, or, without
   // kubectl, the same table from the API's Table response.
   const pods = await applier.get("pods", "default");
   const from = applier.via === "kubectl" ? "" : "   (kubectl is not on PATH: the API's Table for GET /api/v1/namespaces/default/pods)";
   say(`\n$ kubectl get pods${from}\n${pods.output}\n`);
   say(`Ingress gateway (${mesh.gateway.namespace}/${mesh.gateway.workload}, Gateway listener port ${mesh.gateway.port}) on ${mesh.ingressAddress}`);
+  if (https) {
+    const [, port] = https.address.split(":");
+    say(`HTTPS ingress (Gateway listener 443, ${HTTPS_HOST}) on ${https.address}:
+  curl --cacert ${https.caPath} --resolve ${HTTPS_HOST}:${port}:127.0.0.1 https://${HTTPS_HOST}:${port}/productpage`);
+  }
   say(`Topology: .demo/topology.json   kubeconfig: ${cp.kubeconfig}`);
   if (tour) {
     const requests = Number(flag("--requests") ?? 400);

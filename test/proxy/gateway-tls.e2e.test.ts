@@ -189,6 +189,7 @@ test("the key reaches the gateway's own LDS only: not the snapshot, not another 
   const snapshot = await w.request("/mesh/v1/snapshot/default/edge-istio");
   assert.doesNotMatch(snapshot.body, /PRIVATE KEY/);
   const served = await w.request("/mesh/v1/served");
+  assert.equal(served.status, 200, served.body);
   assert.doesNotMatch(served.body, /PRIVATE KEY/);
   const node = { node: { id: "router~127.0.0.1~edge-istio-x.default~default.svc.cluster.local", metadata: { NAMESPACE: "default", WORKLOAD_NAME: "edge-istio" } } };
   const other = await w.request("/v3/discovery:listeners", { method: "POST", body: JSON.stringify(node), token: await w.workloadToken("shop", "default") });
