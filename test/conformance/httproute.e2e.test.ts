@@ -12,8 +12,15 @@ import { CONFORMANCE_CASES, CONFORMANCE_NAMESPACE, type ConformanceCase } from "
 import { explainInput, judge, listenerPorts, passTable } from "./judge.ts";
 
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
-/** Hostnames, redirects (Location through the Worker) and rewrites with header edits. */
-const MANIFESTS = ["httproute-hostname-intersection.yaml", "httproute-redirect-port-and-scheme.yaml", "httproute-rewrite-path.yaml"];
+/** Hostnames, redirects (Location through the Worker), rewrites with header edits, and a
+ *  cross-namespace backendRef refused and then granted (the grant stays: it comes last). */
+const MANIFESTS = [
+  "httproute-hostname-intersection.yaml",
+  "httproute-redirect-port-and-scheme.yaml",
+  "httproute-rewrite-path.yaml",
+  "httproute-invalid-cross-namespace-backend-ref.yaml",
+  "httproute-reference-grant.yaml",
+];
 
 let w: TestWorker;
 const results: { c: ConformanceCase; failure: string | null }[] = [];

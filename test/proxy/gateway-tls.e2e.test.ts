@@ -184,13 +184,27 @@ test("a backendRef into another namespace answers 500 until a ReferenceGrant per
   });
 });
 
-test("the key reaches the gateway's own LDS only: not the snapshot, not another workload's token", async () => {
+test("the key reaches the gateway's own LDS only: not the snapshot, explain, history or another workload's token", async () => {
   const key = (await import("node:fs")).readFileSync(join(TLS, "bookinfo.key"), "utf8");
-  const snapshot = await w.request("/mesh/v1/snapshot/default/edge-istio");
-  assert.doesNotMatch(snapshot.body, /PRIVATE KEY/);
-  const served = await w.request("/mesh/v1/served");
-  assert.equal(served.status, 200, served.body);
-  assert.doesNotMatch(served.body, /PRIVATE KEY/);
+  const keyBase64 = Buffer.from(key).toString("base64");
+  const revision = ((await w.request("/mesh/v1/revisions?limit=1")).json() as { items: { revision: number }[] }).items[0].revision;
+  const views = {
+    snapshot: await w.request("/mesh/v1/snapshot/default/edge-istio"),
+    served: await w.request("/mesh/v1/served"),
+    history: await w.request(`/mesh/v1/revisions/${revision}`),
+    diff: await w.request(`/mesh/v1/revisions/1/diff/${revision}`),
+    explain: await w.request("/mesh/v1/explain", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ source: { namespace: "default", workload: "edge-istio" }, request: { authority: HOST, path: "/productpage", method: "GET", headers: {} }, port: 443 }),
+    }),
+  };
+  for (const [name, r] of Object.entries(views)) {
+    assert.equal(r.status, 200, `${name}: ${r.body}`);
+    assert.ok(!r.body.includes("PRIVATE KEY") && !r.body.includes(keyBase64), `${name} shows the key`);
+  }
+  assert.match(views.history.body, /"tls\.key":"<redacted>"/);
+  assert.match(views.explain.body, /productpage\.default\.svc\.cluster\.local/);
   const node = { node: { id: "router~127.0.0.1~edge-istio-x.default~default.svc.cluster.local", metadata: { NAMESPACE: "default", WORKLOAD_NAME: "edge-istio" } } };
   const other = await w.request("/v3/discovery:listeners", { method: "POST", body: JSON.stringify(node), token: await w.workloadToken("shop", "default") });
   assert.equal(other.status, 403, other.body);
