@@ -1,23 +1,17 @@
 // Gateway API conformance for ReferenceGrant as status shows it: the vendored GatewaySecret* and
 // HTTPRoute*ReferenceGrant manifests, with the Secret the upstream suite creates at start-up
-// (`certificate` in gateway-conformance-web-backend, a self-signed certificate; here the test's
-// own), judged as their Go tests judge the listener and route conditions.
+// (suite-secrets.ts), judged as their Go tests judge the listener and route conditions.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { KubeObject } from "../../control/mesh/kinds/types.ts";
 import { withGatewayApiStatus } from "../../control/xds/gateway-status.ts";
 import { objectsFromYaml } from "../support/mesh-fixtures.ts";
+import { tlsSecretYaml } from "./suite-secrets.ts";
 
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
 const pem = (file: string) => readFileSync(new URL(`../mesh/tls/${file}`, import.meta.url), "utf8");
-const b64 = (s: string) => Buffer.from(s).toString("base64");
-const CERTIFICATE = `apiVersion: v1
-kind: Secret
-metadata: { name: certificate, namespace: gateway-conformance-web-backend }
-type: kubernetes.io/tls
-data: { tls.crt: ${b64(pem("bookinfo.crt"))}, tls.key: ${b64(pem("bookinfo.key"))} }
-`;
+const CERTIFICATE = tlsSecretYaml("certificate", "gateway-conformance-web-backend");
 
 type Condition = { type: string; status: string; reason: string; message: string };
 type Status = { listeners?: { name: string; attachedRoutes: number; supportedKinds: unknown[]; conditions: Condition[] }[]; parents?: { conditions: Condition[] }[] };
@@ -49,7 +43,7 @@ describe("conformance: ReferenceGrant for a listener's certificateRefs", () => {
   test("a granted Secret that is missing or whose key is not its certificate's: InvalidCertificateRef", () => {
     const missing = statusOf("gateway-secret-reference-grant-specific.yaml", "Gateway", "gateway-secret-reference-grant-specific", "");
     assert.deepEqual([listenerCondition(missing, "ResolvedRefs")?.reason, listenerCondition(missing, "ResolvedRefs")?.message], ["InvalidCertificateRef", "Secret gateway-conformance-web-backend/certificate not found"]);
-    const mismatched = CERTIFICATE.replace(b64(pem("bookinfo.key")), b64(pem("other.key")));
+    const mismatched = tlsSecretYaml("certificate", "gateway-conformance-web-backend", pem("bookinfo.crt"), pem("other.key"));
     const bad = statusOf("gateway-secret-reference-grant-specific.yaml", "Gateway", "gateway-secret-reference-grant-specific", mismatched);
     assert.deepEqual([listenerCondition(bad, "ResolvedRefs")?.status, listenerCondition(bad, "ResolvedRefs")?.reason], ["False", "InvalidCertificateRef"]);
     assert.match(listenerCondition(bad, "ResolvedRefs")!.message, /tls\.key does not match the certificate/);

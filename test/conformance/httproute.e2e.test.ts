@@ -10,6 +10,7 @@ import { objectsFromYaml } from "../support/mesh-fixtures.ts";
 import { startTestWorker, type TestWorker } from "../support/worker.ts";
 import { CONFORMANCE_CASES, CONFORMANCE_NAMESPACE, type ConformanceCase } from "./gateway-api/cases.ts";
 import { explainInput, judge, listenerPorts, passTable } from "./judge.ts";
+import { SUITE_SECRETS } from "./suite-secrets.ts";
 
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
 /** Hostnames, redirects (Location through the Worker), rewrites with header edits, and a
@@ -27,6 +28,8 @@ const results: { c: ConformanceCase; failure: string | null }[] = [];
 before(async () => {
   w = await startTestWorker({ MESH_POINTER_TTL_SECONDS: "0" });
   await w.apply(`${DIR}base.yaml`);
+  const secrets = await w.kubectl(["apply", "-f", "-"], { input: SUITE_SECRETS });
+  assert.equal(secrets.code, 0, secrets.stderr);
 });
 after(async () => {
   console.log(`\nGateway API HTTPRoute conformance (explain, through the Worker):\n${passTable(results)}\n`);

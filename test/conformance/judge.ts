@@ -26,7 +26,7 @@ export function listenerPorts(objects: KubeObject[]): Map<string, number> {
 export function explainInput(c: ConformanceCase, listenerPort: number) {
   return {
     source: gatewayWorkload(c.request.gateway),
-    request: { authority: c.request.host ?? `${GATEWAY_IP}:${listenerPort}`, path: c.request.path, method: "GET", headers: c.request.headers ?? {} },
+    request: { authority: c.request.host ?? `${GATEWAY_IP}:${listenerPort}`, path: c.request.path, method: "GET", ...(c.request.tls ? { scheme: "https" as const } : {}), headers: c.request.headers ?? {} },
     port: listenerPort,
   };
 }
