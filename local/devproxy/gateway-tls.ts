@@ -86,6 +86,11 @@ export class GatewayTls {
     }
   }
 
+  /** For /config_dump: the SNI names served (never the certificates) and the last LDS error. */
+  status(): { serverNames: string[][]; lastError?: string } {
+    return { serverNames: this.chains.map((c) => c.serverNames), ...(this.lastError ? { lastError: this.lastError } : {}) };
+  }
+
   /** One port: TLS with the chains LDS gave (none: plaintext HTTP), as Envoy's listener would. */
   server(handler: (req: IncomingMessage, res: ServerResponse) => void, track: (s: NetServer) => void): NetServer {
     const plain = createHttpServer(handler);

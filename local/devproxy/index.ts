@@ -81,6 +81,8 @@ export interface DevProxyStatus {
   mtls?: { mode: PeerAuthMode; port: number };
   certificate?: { spiffeId: string; issuer: string; notAfter: string };
   certificateError?: string;
+  /** Gateway: the TLS filter chains its listener terminates (their SNI names). */
+  tls?: { serverNames: string[][]; lastError?: string };
   /** Registered with the control plane (endpoint registration, heartbeated). */
   registered?: boolean;
   registrationError?: string;
@@ -278,6 +280,7 @@ export class DevProxy {
       ...(o.mode === "sidecar" && this.inboundMode() ? { mtls: this.inboundMode() } : {}),
       ...(this.cert ? { certificate: { spiffeId: this.cert.spiffeId, issuer: this.cert.issuer, notAfter: this.cert.notAfter.toISOString() } } : {}),
       ...(this.certError ? { certificateError: this.certError } : {}),
+      ...(this.gatewayTls ? { tls: this.gatewayTls.status() } : {}),
       registered: this.registered,
       ...(this.registrationError ? { registrationError: this.registrationError } : {}),
       listeners: this.listeners,
@@ -504,7 +507,8 @@ export class DevProxy {
       this.servers.map(
         (s) =>
           new Promise<void>((resolve) => {
-            if (!s.listening) return resolve();
+            // Servers fed sockets by a sniffing listener never listen themselves: end their keep-alive connections too.
+            if (!s.listening) return resolve((s as Server).closeAllConnections?.());
             s.close(() => resolve());
             (s as Server).closeAllConnections?.();
           }),

@@ -156,6 +156,7 @@ test("curl --cacert completes the TLS handshake with the Secret's certificate an
   assert.equal(r.body, "productpage /productpage proto=https");
   assert.match(r.stderr, /subject: CN=bookinfo\.example\.com/);
   assert.match(r.stderr, /SSL certificate verify ok/);
+  assert.deepEqual(gateway.status().tls, { serverNames: [[HOST]] });
 });
 
 test("the listener serves no plaintext, and a client that does not trust the certificate fails the handshake", async () => {
