@@ -10,7 +10,7 @@ import { credentialsNeeded, fillCredentials } from "../../control/xds/translate/
 import { translate, TYPE } from "../../control/xds/translate/index.ts";
 import { configFromYaml } from "../support/mesh-fixtures.ts";
 import { assertEnvoyJson } from "./envoy-proto.ts";
-import { SETTINGS } from "./translate.test.ts";
+import { SETTINGS } from "./settings.ts";
 
 const input = readFileSync(new URL("../golden/compile/gateway-https-reference-grants/input.yaml", import.meta.url), "utf8");
 const pem = (file: string) => readFileSync(new URL(`../mesh/tls/${file}`, import.meta.url), "utf8");
