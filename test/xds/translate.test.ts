@@ -9,7 +9,7 @@ import { compile } from "../../control/mesh/compile/index.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import type { ClusterSpec, WorkloadSnapshot } from "../../control/mesh/snapshot.ts";
 import { bootstrap, TOKEN_METADATA } from "../../control/xds/bootstrap.ts";
-import { endpointsFor, translate, TYPE, type XdsSettings } from "../../control/xds/translate/index.ts";
+import { endpointsFor, translate, TYPE } from "../../control/xds/translate/index.ts";
 import { configFromYaml } from "../support/mesh-fixtures.ts";
 import { assertEnvoyJson, validateEnvoyJson } from "./envoy-proto.ts";
 import { SETTINGS } from "./settings.ts";
