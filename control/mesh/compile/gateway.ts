@@ -29,7 +29,7 @@ interface IstioServer {
   port: { number: number; name?: string; protocol?: string };
   hosts: string[];
   name?: string;
-  tls?: { mode?: string; credentialName?: string };
+  tls?: { mode?: string; credentialName?: string; httpsRedirect?: boolean };
 }
 
 export interface GatewayConfig {
@@ -64,10 +64,11 @@ export function listenerCertificates(listener: Pick<Listener, "protocol" | "tls"
   return resolveCertificateRefs(listener.tls?.certificateRefs ?? [], gatewayNamespace, lookup);
 }
 
-/** An Istio server's `tls.credentialName`: a Secret in the gateway proxy's namespace (SIMPLE mode only). */
+/** An HTTPS server's `tls.credentialName`: a Secret in the gateway proxy's namespace (SIMPLE mode
+ *  only). Other servers' `tls` (an HTTP server's `httpsRedirect`) is not about certificates. */
 function serverCertificates(server: IstioServer, workloadNamespace: string, lookup: SecretLookup): ResolvedCertificates | undefined {
-  if (!server.tls) return undefined;
-  if (server.tls.mode !== "SIMPLE" || !server.tls.credentialName)
+  if ((server.port.protocol ?? "").toUpperCase() !== "HTTPS") return undefined;
+  if (server.tls?.mode !== "SIMPLE" || !server.tls.credentialName)
     return { ok: false, reason: "InvalidCertificateRef", message: "only tls.mode SIMPLE with a credentialName is served" };
   return resolveCertificateRefs([{ name: server.tls.credentialName }], workloadNamespace, lookup);
 }
