@@ -29,6 +29,8 @@ export interface Applier {
   delete(source: string): Promise<ApplyResult>;
   /** `kubectl get <plural> -n <namespace>` (core kinds), as kubectl prints it. */
   get(plural: string, namespace: string): Promise<ApplyResult>;
+  /** `kubectl create secret tls <name> -n <namespace> --cert <certPath> --key <keyPath>`. */
+  createTlsSecret(name: string, namespace: string, certPath: string, keyPath: string): Promise<ApplyResult>;
 }
 
 export function kubectlOnPath(): boolean {
@@ -78,6 +80,10 @@ class KubectlApplier implements Applier {
 
   get(plural: string, namespace: string): Promise<ApplyResult> {
     return this.run(["get", plural, "-n", namespace]);
+  }
+
+  createTlsSecret(name: string, namespace: string, certPath: string, keyPath: string): Promise<ApplyResult> {
+    return this.run(["create", "secret", "tls", name, "-n", namespace, "--cert", certPath, "--key", keyPath]);
   }
 }
 
@@ -150,6 +156,13 @@ class HttpApplier implements Applier {
     const res = await this.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/${encodeURIComponent(plural)}`, "GET", { accept: TABLE_ACCEPT });
     if (res.status !== 200) return { ok: false, output: `Error from server: ${res.body}` };
     return { ok: true, output: printTable(JSON.parse(res.body) as Table, namespace) };
+  }
+
+  /** The Secret `kubectl create secret tls` would create. */
+  createTlsSecret(name: string, namespace: string, certPath: string, keyPath: string): Promise<ApplyResult> {
+    const b64 = (path: string) => readFileSync(path).toString("base64");
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace }, type: "kubernetes.io/tls", data: { "tls.crt": b64(certPath), "tls.key": b64(keyPath) } };
+    return this.apply(`${JSON.stringify(secret)}\n`);
   }
 }
 

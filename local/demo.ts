@@ -8,13 +8,15 @@
 //   5. .demo/topology.json describes it; Ctrl-C stops everything.
 // `npm run demo -- --tour` runs the walkthrough (test/tour) and exits non-zero if a step is off.
 // Options: --istio-gateway (Istio Gateway + VirtualService instead of the Gateway API),
-// --http-api (apply through the HTTP API even when kubectl is on PATH), --requests N.
+// --http-api (apply through the HTTP API even when kubectl is on PATH), --requests N,
+// --https (TLS at the ingress too: bookinfo.example.com on 127.0.0.1:8443, --https-port to move it).
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTour } from "../test/tour/tour.ts";
 import { kubectlHome, makeApplier } from "./demo-apply.ts";
 import { startDemoControlPlane } from "./demo-control-plane.ts";
+import { enableHttps, HTTPS_HOST, type DemoHttps } from "./demo-https.ts";
 import { freePort, startDemoMesh, writeTopology } from "./demo-mesh.ts";
 import { findPrometheus, PROMETHEUS_INSTALL_HINT, scrapeTargets, startPrometheus } from "./prometheus.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
@@ -27,6 +29,7 @@ const flag = (name: string) => {
 };
 const CP_PORT = Number(flag("--port") ?? 8787);
 const INGRESS_PORT = Number(flag("--ingress-port") ?? 8080);
+const HTTPS_PORT = Number(flag("--https-port") ?? 8443);
 const demoDir = join(PROJECT_ROOT, ".demo");
 const topologyPath = join(demoDir, "topology.json");
 const stateDir = mkdtempSync(join(tmpdir(), "edge-mesh-demo-"));
@@ -66,20 +69,23 @@ try {
     topologyPath,
     log: args.includes("--verbose") ? (l) => say(`  [proxy] ${l}`) : undefined,
   });
+  let https: DemoHttps | undefined;
+  let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   cleanup = async () => {
+    await prometheus?.stop();
+    await https?.proxy.stop();
     await mesh.stop();
     await cp.stop();
   };
+  if (args.includes("--https")) {
+    say(`Adding an HTTPS listener for ${HTTPS_HOST} (certificate from a local CA, stored with kubectl create secret tls) …`);
+    https = await enableHttps({ applier, mesh, dir: demoDir, port: HTTPS_PORT });
+  }
   if (prometheusBinary && prometheusPort) {
     const dir = join(demoDir, "prometheus");
     rmSync(dir, { recursive: true, force: true });
     const targets = scrapeTargets(mesh.topology);
-    const prometheus = await startPrometheus({ binary: prometheusBinary, dir, port: prometheusPort, targets, scrapeIntervalSeconds: 2 });
-    cleanup = async () => {
-      await prometheus.stop();
-      await mesh.stop();
-      await cp.stop();
-    };
+    prometheus = await startPrometheus({ binary: prometheusBinary, dir, port: prometheusPort, targets, scrapeIntervalSeconds: 2 });
     mesh.topology.prometheus = prometheus.url;
     writeTopology(topologyPath, mesh.topology);
     say(`Prometheus on ${prometheus.url}, scraping the ${targets.length} proxies' /stats/prometheus every 2 s (data in .demo/prometheus)`);
@@ -91,6 +97,11 @@ try {
   const from = applier.via === "kubectl" ? "" : "   (kubectl is not on PATH: the API's Table for GET /api/v1/namespaces/default/pods)";
   say(`\n$ kubectl get pods${from}\n${pods.output}\n`);
   say(`Ingress gateway (${mesh.gateway.namespace}/${mesh.gateway.workload}, Gateway listener port ${mesh.gateway.port}) on ${mesh.ingressAddress}`);
+  if (https) {
+    const [, port] = https.address.split(":");
+    say(`HTTPS ingress (Gateway listener 443, ${HTTPS_HOST}) on ${https.address}:
+  curl --cacert ${https.caPath} --resolve ${HTTPS_HOST}:${port}:127.0.0.1 https://${HTTPS_HOST}:${port}/productpage`);
+  }
   say(`Topology: .demo/topology.json   kubeconfig: ${cp.kubeconfig}`);
   if (tour) {
     const requests = Number(flag("--requests") ?? 400);

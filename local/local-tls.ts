@@ -1,5 +1,6 @@
-// A local certificate authority and a serving certificate for 127.0.0.1/localhost, so kubectl
-// can verify the dev server (kubectl only sends bearer tokens over TLS).
+// A local certificate authority and a serving certificate (for 127.0.0.1/localhost by default), so
+// kubectl can verify the dev server (kubectl only sends bearer tokens over TLS); the demo's HTTPS
+// gateway gets one for its host name the same way.
 import { webcrypto } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,8 +24,16 @@ function toPem(der: ArrayBuffer, label: string): string {
   return `-----BEGIN ${label}-----\n${b64}${b64.endsWith("\n") ? "" : "\n"}-----END ${label}-----\n`;
 }
 
+/** Who the serving certificate is for: its common name and subject alternative names. */
+export interface ServerIdentity {
+  commonName: string;
+  names: { type: "ip" | "dns"; value: string }[];
+}
+
+const LOCALHOST: ServerIdentity = { commonName: "127.0.0.1", names: [{ type: "ip", value: "127.0.0.1" }, { type: "dns", value: "localhost" }] };
+
 /** Creates `<dir>/ca.pem`, `<dir>/server.pem` and `<dir>/server-key.pem` unless they exist. */
-export async function ensureLocalTls(dir: string): Promise<LocalTls> {
+export async function ensureLocalTls(dir: string, identity: ServerIdentity = LOCALHOST): Promise<LocalTls> {
   const tls = { caCertPath: join(dir, "ca.pem"), certPath: join(dir, "server.pem"), keyPath: join(dir, "server-key.pem") };
   if (existsSync(tls.caCertPath) && existsSync(tls.certPath) && existsSync(tls.keyPath))
     return { ...tls, caPem: readFileSync(tls.caCertPath, "utf8") };
@@ -48,7 +57,7 @@ export async function ensureLocalTls(dir: string): Promise<LocalTls> {
   const serverKeys = await webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]);
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: "02",
-    subject: "CN=127.0.0.1",
+    subject: `CN=${identity.commonName}`,
     issuer: ca.subject,
     notBefore: new Date(now - DAY_MS),
     notAfter: new Date(now + 825 * DAY_MS),
@@ -59,10 +68,7 @@ export async function ensureLocalTls(dir: string): Promise<LocalTls> {
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-      new x509.SubjectAlternativeNameExtension([
-        { type: "ip", value: "127.0.0.1" },
-        { type: "dns", value: "localhost" },
-      ]),
+      new x509.SubjectAlternativeNameExtension(identity.names),
       await x509.AuthorityKeyIdentifierExtension.create(ca, false),
     ],
   });

@@ -7,7 +7,8 @@ import { mergeProperties, peerProperties, ProxyWasmHost, type LocalReply, type L
 
 export interface ExplainInput {
   source: { namespace: string; workload: string };
-  request: { authority: string; path: string; method?: string; headers?: Record<string, string> };
+  /** `scheme`: "https" for a request that arrived over TLS (a gateway's HTTPS listener); default "http". */
+  request: { authority: string; path: string; method?: string; scheme?: "http" | "https"; headers?: Record<string, string> };
   /** The destination port; default: the authority's port, else the source's only routed port, else 80. */
   port?: number;
   /** Is the hop to the destination mTLS (default true: sidecar to sidecar)? */
@@ -164,7 +165,7 @@ export async function explain(modules: { router: WebAssembly.Module; authz: WebA
     [":method", input.request.method ?? "GET"],
     [":path", input.request.path],
     [":authority", input.request.authority],
-    [":scheme", "http"],
+    [":scheme", input.request.scheme ?? "http"],
     ...Object.entries(input.request.headers ?? {}).map(([k, v]): [string, string] => [k.toLowerCase(), v]),
   ];
 

@@ -37,6 +37,7 @@ function parseInput(body: unknown): ExplainInput | string {
   if (typeof b.request?.authority !== "string" || b.request.authority === "") return "request.authority is required";
   if (typeof b.request.path !== "string" || !b.request.path.startsWith("/")) return "request.path must start with /";
   if (b.request.method !== undefined && typeof b.request.method !== "string") return "request.method must be a string";
+  if (b.request.scheme !== undefined && b.request.scheme !== "http" && b.request.scheme !== "https") return 'request.scheme must be "http" or "https"';
   const headers = b.request.headers ?? {};
   if (typeof headers !== "object" || Object.values(headers).some((v) => typeof v !== "string")) return "request.headers must map names to strings";
   if (b.port !== undefined && (!Number.isInteger(b.port) || b.port < 1 || b.port > 65535)) return "port must be 1..65535";

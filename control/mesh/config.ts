@@ -22,6 +22,9 @@ export interface MeshConfig {
   gatewayClasses: KubeObject[];
   k8sGateways: KubeObject[];
   httpRoutes: KubeObject[];
+  referenceGrants: KubeObject[];
+  /** Read for gateways' serving certificates only; never copied into a snapshot. */
+  secrets: KubeObject[];
 }
 
 const FIELD_BY_KIND: Record<string, keyof MeshConfig> = {
@@ -41,6 +44,8 @@ const FIELD_BY_KIND: Record<string, keyof MeshConfig> = {
   "gateway.networking.k8s.io/v1/GatewayClass": "gatewayClasses",
   "gateway.networking.k8s.io/v1/Gateway": "k8sGateways",
   "gateway.networking.k8s.io/v1/HTTPRoute": "httpRoutes",
+  "gateway.networking.k8s.io/v1/ReferenceGrant": "referenceGrants",
+  "v1/Secret": "secrets",
 };
 
 /** Oldest first, then by namespace/name: Istio's order when several objects compete. */

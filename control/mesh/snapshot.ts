@@ -259,6 +259,9 @@ export interface GatewayListener {
   hostnames: string[];
   /** `<namespace>/<name>` of the Gateway object. */
   origin: string;
+  /** HTTPS listeners whose certificates resolved: TLS is terminated with these Secrets. Only
+   *  their names and versions: the key material reaches the gateway's own proxies in LDS alone. */
+  tls?: { certificates: { secret: string; version?: string }[] };
 }
 
 /** Everything one workload's proxy gets. Contains nothing about what it cannot see. */

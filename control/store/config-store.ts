@@ -11,6 +11,8 @@ import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFou
 import type { Env } from "../env.ts";
 import { analyze, type Finding } from "../mesh/analyze/index.ts";
 import { compileServed } from "../mesh/compile/index.ts";
+import type { Credential } from "../xds/translate/gateway-tls.ts";
+import { gatewayCredentials } from "./gateway-credentials.ts";
 import { meshConfig, type MeshConfig } from "../mesh/config.ts";
 import { apiVersionOf, KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
@@ -210,6 +212,12 @@ export class ConfigStore extends DurableObject<Env> {
   async workload(key: string): Promise<ServedWorkload | null> {
     await this.flush();
     return this.served.served(key);
+  }
+
+  /** The serving certificates a gateway's own listeners name (its LDS only: the Worker has authorized the caller for `key`). */
+  async gatewayCredentials(key: string): Promise<Record<string, Credential>> {
+    await this.flush();
+    return gatewayCredentials(this.served.served(key)?.snapshot, (namespace, name) => this.read("/secrets", namespace, name));
   }
 
   /** The workloads of a namespace whose labels include all of `labels` (a cluster's endpoints), sorted. */

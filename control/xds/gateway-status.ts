@@ -1,7 +1,12 @@
 // Gateway API status, as Istio's gateway controller writes it, computed when an object is read:
 // Gateways get Accepted / Programmed (and per listener Accepted, NoConflicts, Programmed,
 // ResolvedRefs, attachedRoutes) plus the proxy Service's address; HTTPRoutes get, per parent,
-// Accepted and ResolvedRefs. `kubectl get gtw` then shows CLASS ADDRESS PROGRAMMED.
+// Accepted and ResolvedRefs. `kubectl get gtw` then shows CLASS ADDRESS PROGRAMMED. HTTPS
+// listeners and cross-namespace references are judged by the compiler's own functions, so a
+// listener says Programmed exactly when its proxy opens it.
+import { secretLookup } from "../mesh/compile/certificate-refs.ts";
+import { listenerCertificates } from "../mesh/compile/gateway.ts";
+import { GATEWAY_GROUP, referencePermitted } from "../mesh/compile/reference-grants.ts";
 import { listenerRouteHostnames } from "../mesh/hosts.ts";
 import { gatewayWorkloadName } from "../mesh/registry/index.ts";
 import type { KubeObject } from "../mesh/kinds/types.ts";
@@ -9,13 +14,14 @@ import type { KubeObject } from "../mesh/kinds/types.ts";
 /** The GatewayClasses this control plane implements (`istio` as the walkthroughs use it). */
 export const GATEWAY_CLASSES = new Set(["istio", "edge-mesh"]);
 export const CONTROLLER_NAME = "istio.io/gateway-controller";
-const HTTP = new Set(["HTTP"]);
+const ROUTE_PROTOCOLS = new Set(["HTTP", "HTTPS"]);
 
 interface Listener {
   name: string;
   port: number;
   protocol: string;
   hostname?: string;
+  tls?: { certificateRefs?: { group?: string; kind?: string; name: string; namespace?: string }[] };
   allowedRoutes?: { namespaces?: { from?: string } };
 }
 interface ParentRef {
@@ -74,7 +80,7 @@ function gatewayStatus(gw: KubeObject, objects: KubeObject[]): Record<string, un
     return { conditions: [cond(gw, "Accepted", "unknown", "Pending", "Waiting for controller"), cond(gw, "Programmed", "unknown", "Pending", "Waiting for controller")] };
   const routes = objects.filter((o) => isKind(o, "HTTPRoute"));
   const service = `${gatewayWorkloadName(gw.metadata.name)}.${gw.metadata.namespace}.svc.cluster.local`;
-  const served = listeners.filter((l) => HTTP.has(l.protocol));
+  const secrets = secretLookup(objects.filter((o) => o.kind === "Secret" && o.apiVersion === "v1"), objects.filter((o) => isKind(o, "ReferenceGrant")));
   return {
     addresses: [{ type: "Hostname", value: service }],
     conditions: [
@@ -82,17 +88,21 @@ function gatewayStatus(gw: KubeObject, objects: KubeObject[]): Record<string, un
       cond(gw, "Programmed", true, "Programmed", `Resource programmed, assigned to service(s) ${service}:${listeners.map((l) => l.port).join(",")}`),
     ],
     listeners: listeners.map((l) => {
-      const ok = served.includes(l);
+      const ok = ROUTE_PROTOCOLS.has(l.protocol);
+      const certificates = listenerCertificates(l, gw.metadata.namespace ?? "default", secrets);
+      const programmed = ok && certificates?.ok !== false;
       const attachedRoutes = routes.filter((r) => (spec<{ parentRefs?: ParentRef[] }>(r).parentRefs ?? []).some((ref) => attaches(ref, r, gw, l))).length;
       return {
         name: l.name,
         attachedRoutes,
-        supportedKinds: ok ? [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }] : [],
+        supportedKinds: ok ? [{ group: GATEWAY_GROUP, kind: "HTTPRoute" }] : [],
         conditions: [
-          cond(gw, "Accepted", ok, ok ? "Accepted" : "UnsupportedProtocol", ok ? "No errors found" : `protocol ${l.protocol} is not served yet (HTTP only)`),
+          cond(gw, "Accepted", ok, ok ? "Accepted" : "UnsupportedProtocol", ok ? "No errors found" : `protocol ${l.protocol} is not served yet (HTTP and HTTPS only)`),
           cond(gw, "NoConflicts", false, "NoConflicts", "No conflicts found"),
-          cond(gw, "Programmed", ok, ok ? "Programmed" : "Invalid", ok ? "No errors found" : "not programmed"),
-          cond(gw, "ResolvedRefs", true, "ResolvedRefs", "No errors found"),
+          cond(gw, "Programmed", programmed, programmed ? "Programmed" : "Invalid", programmed ? "No errors found" : certificates?.ok === false ? `not programmed: ${certificates.message}` : "not programmed"),
+          certificates?.ok === false
+            ? cond(gw, "ResolvedRefs", false, certificates.reason, certificates.message)
+            : cond(gw, "ResolvedRefs", true, "ResolvedRefs", "No errors found"),
         ],
       };
     }),
@@ -106,6 +116,11 @@ function httpRouteStatus(route: KubeObject, objects: KubeObject[]): Record<strin
   const isService = (b: BackendRef) => (b.kind ?? "Service") === "Service" && (b.group ?? "") === "";
   const invalidKinds = refs.filter((b) => !isService(b)).map((b) => `${b.group ?? ""}/${b.kind}`);
   const missing = refs.filter((b) => isService(b) && !services.has(`${b.namespace ?? route.metadata.namespace}/${b.name}`)).map((b) => `${b.namespace ?? route.metadata.namespace}/${b.name}`);
+  const grants = objects.filter((o) => isKind(o, "ReferenceGrant"));
+  const from = { group: GATEWAY_GROUP, kind: "HTTPRoute", namespace: route.metadata.namespace ?? "default" };
+  const notPermitted = refs
+    .filter((b) => !referencePermitted(grants, from, { group: b.group ?? "", kind: b.kind ?? "Service", namespace: b.namespace ?? from.namespace, name: b.name }))
+    .map((b) => `${b.namespace}/${b.name}`);
   const gateways = objects.filter((o) => isKind(o, "Gateway"));
   return {
     parents: parentRefs.map((ref) => {
@@ -127,7 +142,9 @@ function httpRouteStatus(route: KubeObject, objects: KubeObject[]): Record<strin
                 : allowed
                   ? cond(route, "Accepted", false, "NoMatchingListenerHostname", "no hostname of the route intersects a hostname of the parent's listeners")
                   : cond(route, "Accepted", false, "NotAllowedByListeners", "no listener of the parent accepts this route"),
-          invalidKinds.length
+          notPermitted.length
+            ? cond(route, "ResolvedRefs", false, "RefNotPermitted", `backendRef(s) to another namespace not permitted by any ReferenceGrant: ${notPermitted.join(", ")}`)
+            : invalidKinds.length
             ? cond(route, "ResolvedRefs", false, "InvalidKind", `backend kind(s) not supported: ${invalidKinds.join(", ")}`)
             : missing.length
               ? cond(route, "ResolvedRefs", false, "BackendNotFound", `backend(s) not found: ${missing.join(", ")}`)

@@ -17,6 +17,7 @@ import { fnv1a, Lru } from "./memo.ts";
 import { currentEndpoints, storeStub } from "./sources.ts";
 import { DEFAULT_REFRESH_DELAY, fillTemplate, TRANSLATOR_VERSION, xdsTemplate, type XdsDocument } from "./template.ts";
 import { endpointsFor } from "./translate/endpoints.ts";
+import { credentialsNeeded, fillCredentials } from "./translate/gateway-tls.ts";
 import { gatewayManifest } from "./gateway-manifest.ts";
 import type { DiscoveryKind } from "./translate/types.ts";
 import { servedModules, type ModuleName } from "./wasm-modules.ts";
@@ -104,7 +105,11 @@ async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "end
   if (kind === "routes" && req.resourceNames.length) resources = resources.filter((r) => req.resourceNames.includes(String(r.name)));
   const text = discoveryResponse(kind, configVersion(result.revision, suffix), resources);
   const filled = fillTemplate(text, { host: cp.host, url: cp.url, token, sha256: { router: modules.router.sha256, authz: modules.authz.sha256 } });
-  return c.body(filled, 200, { "content-type": "application/json" });
+  // A gateway's TLS listeners: its serving certificates go into this answer only, never stored.
+  const withKeys = credentialsNeeded(filled).length ? fillCredentials(filled, new Map(Object.entries(await storeStub(c.env).gatewayCredentials(key)))) : filled;
+  if (withKeys === undefined) return fail(c, 503, "ServiceUnavailable", "a serving certificate of this gateway is not available yet; keep the last listeners and retry");
+  c.header("cache-control", "no-store");
+  return c.body(withKeys, 200, { "content-type": "application/json" });
 }
 
 /** EDS: versioned by content, so a poll is a 304 unless this cluster's endpoints changed. */

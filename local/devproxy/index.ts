@@ -29,6 +29,7 @@ import { HeaderMap, mergeProperties, peerProperties, type PhaseResult, type Prop
 import { type CertificateAuthority, issueWorkloadCertificate, MeshCaClient, MeshCaUnavailable, peerSpiffeId, type WorkloadCertificate } from "./certs.ts";
 import { ControlPlane, type ControlPlaneOptions, PolledDocument } from "./control-plane.ts";
 import { RunningFilter } from "./filters.ts";
+import { GatewayTls } from "./gateway-tls.ts";
 import { type EndpointSource, splitHostPort, UpstreamError, Upstreams } from "./upstream.ts";
 
 export { LocalDevCa, spiffeId, type CertificateAuthority } from "./certs.ts";
@@ -80,6 +81,8 @@ export interface DevProxyStatus {
   mtls?: { mode: PeerAuthMode; port: number };
   certificate?: { spiffeId: string; issuer: string; notAfter: string };
   certificateError?: string;
+  /** Gateway: the TLS filter chains its listener terminates (their SNI names). */
+  tls?: { serverNames: string[][]; lastError?: string };
   /** Registered with the control plane (endpoint registration, heartbeated). */
   registered?: boolean;
   registrationError?: string;
@@ -102,6 +105,7 @@ export class DevProxy {
   private certError?: string;
   private readonly servers: (Server | NetServer | HttpsServer)[] = [];
   private inboundTls?: HttpsServer;
+  private gatewayTls?: GatewayTls;
   readonly listeners: Record<string, string> = {};
   private stopped = false;
   private registered = false;
@@ -156,7 +160,9 @@ export class DevProxy {
       await this.register();
     } else {
       if (!o.listen) throw new Error("gateway mode needs a listen address");
-      this.listeners.gateway = await listen(this.track(createHttpServer((req, res) => void this.gateway(req, res))), o.listen);
+      this.gatewayTls = new GatewayTls(this.cp, o, () => this.gatewayPort());
+      await this.gatewayTls.refresh();
+      this.listeners.gateway = await listen(this.track(this.gatewayTls.server((req, res) => void this.gateway(req, res), (s) => this.track(s))), o.listen);
       await this.register();
     }
   }
@@ -234,7 +240,8 @@ export class DevProxy {
   // ---------------------------------------------------------------------------------- config
 
   private onSnapshot(): void {
-    // Listener changes (mTLS mode) apply to new connections; nothing to rebuild here.
+    // Listener changes (mTLS mode) apply to new connections; a gateway's certificates come with LDS.
+    void this.gatewayTls?.refresh();
   }
 
   /** The inbound port's PeerAuthentication mode (per-port override, else the workload's). */
@@ -273,6 +280,7 @@ export class DevProxy {
       ...(o.mode === "sidecar" && this.inboundMode() ? { mtls: this.inboundMode() } : {}),
       ...(this.cert ? { certificate: { spiffeId: this.cert.spiffeId, issuer: this.cert.issuer, notAfter: this.cert.notAfter.toISOString() } } : {}),
       ...(this.certError ? { certificateError: this.certError } : {}),
+      ...(this.gatewayTls ? { tls: this.gatewayTls.status() } : {}),
       registered: this.registered,
       ...(this.registrationError ? { registrationError: this.registrationError } : {}),
       listeners: this.listeners,
@@ -367,7 +375,7 @@ export class DevProxy {
 
   private gatewayPort(): number {
     if (this.options.gatewayPort) return this.options.gatewayPort;
-    const http = (this.snapshot.value?.listeners ?? []).find((l) => /^HTTP/i.test(l.protocol));
+    const http = (this.snapshot.value?.listeners ?? []).find((l) => /^HTTP/i.test(l.protocol) && (l.protocol !== "HTTPS" || l.tls));
     return http?.port ?? 80;
   }
 
@@ -378,7 +386,7 @@ export class DevProxy {
     const client = req.socket.remoteAddress ?? "";
     const xff = headers.get("x-forwarded-for");
     headers.replace("x-forwarded-for", xff ? `${xff}, ${client}` : client);
-    headers.replace("x-forwarded-proto", "http");
+    headers.replace("x-forwarded-proto", (req.socket as TLSSocket).encrypted ? "https" : "http");
     if (!headers.has("x-request-id")) headers.add("x-request-id", randomUUID());
     if (!headers.has("x-b3-traceid") && !headers.has("traceparent")) {
       headers.add("x-b3-traceid", randomBytes(16).toString("hex"));
@@ -499,7 +507,8 @@ export class DevProxy {
       this.servers.map(
         (s) =>
           new Promise<void>((resolve) => {
-            if (!s.listening) return resolve();
+            // Servers fed sockets by a sniffing listener never listen themselves: end their keep-alive connections too.
+            if (!s.listening) return resolve((s as Server).closeAllConnections?.());
             s.close(() => resolve());
             (s as Server).closeAllConnections?.();
           }),

@@ -10,16 +10,26 @@ import { objectsFromYaml } from "../support/mesh-fixtures.ts";
 import { startTestWorker, type TestWorker } from "../support/worker.ts";
 import { CONFORMANCE_CASES, CONFORMANCE_NAMESPACE, type ConformanceCase } from "./gateway-api/cases.ts";
 import { explainInput, judge, listenerPorts, passTable } from "./judge.ts";
+import { SUITE_SECRETS } from "./suite-secrets.ts";
 
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
-/** Hostnames, redirects (Location through the Worker) and rewrites with header edits. */
-const MANIFESTS = ["httproute-hostname-intersection.yaml", "httproute-redirect-port-and-scheme.yaml", "httproute-rewrite-path.yaml"];
+/** Hostnames, redirects (Location through the Worker), rewrites with header edits, and a
+ *  cross-namespace backendRef refused and then granted (the grant stays: it comes last). */
+const MANIFESTS = [
+  "httproute-hostname-intersection.yaml",
+  "httproute-redirect-port-and-scheme.yaml",
+  "httproute-rewrite-path.yaml",
+  "httproute-invalid-cross-namespace-backend-ref.yaml",
+  "httproute-reference-grant.yaml",
+];
 
 let w: TestWorker;
 const results: { c: ConformanceCase; failure: string | null }[] = [];
 before(async () => {
   w = await startTestWorker({ MESH_POINTER_TTL_SECONDS: "0" });
   await w.apply(`${DIR}base.yaml`);
+  const secrets = await w.kubectl(["apply", "-f", "-"], { input: SUITE_SECRETS });
+  assert.equal(secrets.code, 0, secrets.stderr);
 });
 after(async () => {
   console.log(`\nGateway API HTTPRoute conformance (explain, through the Worker):\n${passTable(results)}\n`);

@@ -15,11 +15,12 @@ import { objectsFromYaml } from "../support/mesh-fixtures.ts";
 import { filterModule } from "../wasmhost/support.ts";
 import { CONFORMANCE_CASES, type ConformanceCase } from "./gateway-api/cases.ts";
 import { explainInput, judge, listenerPorts, passTable } from "./judge.ts";
+import { SUITE_SECRETS } from "./suite-secrets.ts";
 
 const DIR = new URL("./gateway-api/", import.meta.url).pathname;
 const modules = { router: filterModule("router"), authz: filterModule("authz") };
 
-const manifestText = (manifest: string) => `${readFileSync(`${DIR}base.yaml`, "utf8")}\n---\n${readFileSync(DIR + manifest, "utf8")}`;
+const manifestText = (manifest: string) => `${readFileSync(`${DIR}base.yaml`, "utf8")}\n---\n${SUITE_SECRETS}---\n${readFileSync(DIR + manifest, "utf8")}`;
 
 function compiled(manifest: string): { ports: Map<string, number>; sources: ExplainSources } {
   const objects = objectsFromYaml(manifestText(manifest));

@@ -26,13 +26,13 @@ export function listenerPorts(objects: KubeObject[]): Map<string, number> {
 export function explainInput(c: ConformanceCase, listenerPort: number) {
   return {
     source: gatewayWorkload(c.request.gateway),
-    request: { authority: c.request.host ?? `${GATEWAY_IP}:${listenerPort}`, path: c.request.path, method: "GET", headers: c.request.headers ?? {} },
+    request: { authority: c.request.host ?? `${GATEWAY_IP}:${listenerPort}`, path: c.request.path, method: "GET", ...(c.request.tls ? { scheme: "https" as const } : {}), headers: c.request.headers ?? {} },
     port: listenerPort,
   };
 }
 
-function backendCluster(backend: string): string {
-  return `outbound|8080||${backend}.${CONFORMANCE_NAMESPACE}.svc.cluster.local`;
+function backendCluster(backend: string, namespace = CONFORMANCE_NAMESPACE): string {
+  return `outbound|8080||${backend}.${namespace}.svc.cluster.local`;
 }
 
 /** Why the answer fails the row, or null when it passes. */
@@ -40,7 +40,8 @@ export function judge(c: ConformanceCase, answer: Explanation): string | null {
   const e = c.expect;
   if ("backend" in e) {
     if (answer.localReply) return `expected ${e.backend}, got a local reply ${answer.localReply.status}`;
-    if (answer.cluster !== backendCluster(e.backend)) return `expected ${backendCluster(e.backend)}, got ${answer.cluster}`;
+    const cluster = backendCluster(e.backend, e.namespace);
+    if (answer.cluster !== cluster) return `expected ${cluster}, got ${answer.cluster}`;
     const seen = answer.forwarded;
     if (!seen) return "the answer has no forwarded request";
     if (e.request?.path !== undefined && seen.path !== e.request.path) return `expected the backend to see path ${e.request.path}, got ${seen.path}`;

@@ -173,6 +173,10 @@ test("Namespace, ServiceAccount and ConfigMap rules", () => {
   expectError(errorsOf("ServiceAccount", { automountServiceAccountToken: "no" }), "automountServiceAccountToken", "FieldValueTypeInvalid");
   expectError(errorsOf("ServiceAccount", { spec: {} }), "spec", "FieldValueUnknown");
 
+  // A kubernetes.io/tls Secret needs both keys, as the API server requires (their PEM is the Gateway's to judge).
+  assert.deepEqual(errorsOf("Secret", { type: "kubernetes.io/tls", data: { "tls.crt": "AAEC", "tls.key": "AAEC" } }), []);
+  expectError(errorsOf("Secret", { type: "kubernetes.io/tls", data: { "tls.crt": "AAEC" } }), "data.tls.key", undefined, "required for a Secret of type kubernetes.io/tls");
+  assert.deepEqual(errorsOf("Secret", { type: "Opaque", data: { "tls.crt": "AAEC" } }), []);
   assert.deepEqual(errorsOf("ConfigMap", { data: { "mesh.yaml": "a: b", ".env": "x" }, binaryData: { bin: "AAEC" }, immutable: true }), []);
   expectError(errorsOf("ConfigMap", { data: { "bad key": "x" } }), "data.bad key");
   expectError(errorsOf("ConfigMap", { data: { a: "x" }, binaryData: { a: "AAEC" } }), "binaryData.a", undefined, /duplicate/i);

@@ -188,3 +188,13 @@ test("GatewayClass: controllerName must be domain-prefixed", () => {
   expectError(errorsOf("GatewayClass", { controllerName: "istio" }), "spec.controllerName");
   expectError(errorsOf("GatewayClass", {}), "spec.controllerName", "FieldValueRequired");
 });
+
+test("ReferenceGrant: from needs group, kind and namespace; to needs group and kind; the name is optional", () => {
+  const grant = { from: [{ group: GROUP, kind: "HTTPRoute", namespace: "web" }], to: [{ group: "", kind: "Service" }] };
+  assert.deepEqual(errorsOf("ReferenceGrant", grant), []);
+  assert.deepEqual(errorsOf("ReferenceGrant", { ...grant, to: [{ group: "", kind: "Secret", name: "cert" }] }), []);
+  expectError(errorsOf("ReferenceGrant", { ...grant, from: [] }), "spec.from");
+  expectError(errorsOf("ReferenceGrant", { ...grant, from: [{ group: GROUP, kind: "HTTPRoute" }] }), "spec.from[0].namespace", "FieldValueRequired");
+  expectError(errorsOf("ReferenceGrant", { ...grant, to: [{ kind: "Service" }] }), "spec.to[0].group", "FieldValueRequired");
+  expectError(errorsOf("ReferenceGrant", { ...grant, from: [{ group: GROUP, kind: "HTTPRoute", namespace: "Web" }] }), "spec.from[0].namespace");
+});

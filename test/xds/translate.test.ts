@@ -9,23 +9,13 @@ import { compile } from "../../control/mesh/compile/index.ts";
 import { buildRegistry } from "../../control/mesh/registry/index.ts";
 import type { ClusterSpec, WorkloadSnapshot } from "../../control/mesh/snapshot.ts";
 import { bootstrap, TOKEN_METADATA } from "../../control/xds/bootstrap.ts";
-import { endpointsFor, translate, TYPE, type XdsSettings } from "../../control/xds/translate/index.ts";
+import { endpointsFor, translate, TYPE } from "../../control/xds/translate/index.ts";
 import { configFromYaml } from "../support/mesh-fixtures.ts";
 import { assertEnvoyJson, validateEnvoyJson } from "./envoy-proto.ts";
+import { SETTINGS } from "./settings.ts";
 
 const CASES = fileURLToPath(new URL("../golden/compile/", import.meta.url));
 
-export const SETTINGS: XdsSettings = {
-  controlPlane: { host: "mesh.example.com", url: "https://mesh.example.com" },
-  token: "eyJhbGciOiJIUzI1NiJ9.e30.sig",
-  wasm: {
-    router: { url: "https://mesh.example.com/filters/router-aa.wasm", sha256: "a".repeat(64) },
-    authz: { url: "https://mesh.example.com/filters/authz-bb.wasm", sha256: "b".repeat(64) },
-  },
-  targetPorts: {},
-  filterPollMs: 5000,
-  refreshDelay: "5s",
-};
 
 function discoveryResponse(type: string, resources: object[]) {
   return { version_info: "1", type_url: type, nonce: "1", resources: resources.map((r) => ({ "@type": type, ...r })) };

@@ -1,5 +1,7 @@
 // Gateway proxies: the listeners and routes of the Gateway API Gateway they implement, or of
-// the Istio Gateways whose selector picks them, with the VirtualServices bound to those.
+// the Istio Gateways whose selector picks them, with the VirtualServices bound to those. HTTPS
+// listeners (Gateway API `tls.mode: Terminate`, Istio `tls.mode: SIMPLE`) are served when their
+// certificate Secrets resolve; otherwise they open nothing and take no routes.
 import { specOf } from "../config.ts";
 import { hostsIntersect, listenerRouteHostnames, resolveHost } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
@@ -7,6 +9,7 @@ import { hasKeys } from "../objects.ts";
 import { gatewayWorkloadName } from "../registry/index.ts";
 import { selectorMatches, type Workload } from "../registry/types.ts";
 import type { ClusterSpec, GatewayListener, PortRoutes, Route, VirtualHost } from "../snapshot.ts";
+import { resolveCertificateRefs, type CertificateRef, type ResolvedCertificates, type SecretLookup } from "./certificate-refs.ts";
 import { serviceClusters } from "./clusters.ts";
 import { findDestinationRule } from "./destination-rules.ts";
 import { compileHttpRouteRules, orderByPrecedence, type HTTPRouteSpec, type ParentRef } from "./http-routes.ts";
@@ -18,6 +21,7 @@ interface Listener {
   port: number;
   protocol: string;
   hostname?: string;
+  tls?: { mode?: "Terminate" | "Passthrough"; certificateRefs?: CertificateRef[] };
   allowedRoutes?: { namespaces?: { from?: "Same" | "All" | "Selector"; selector?: { matchLabels?: Record<string, string> } } };
 }
 
@@ -25,6 +29,7 @@ interface IstioServer {
   port: { number: number; name?: string; protocol?: string };
   hosts: string[];
   name?: string;
+  tls?: { mode?: string; credentialName?: string; httpsRedirect?: boolean };
 }
 
 export interface GatewayConfig {
@@ -53,29 +58,49 @@ function namespaceAllowed(listener: Listener, gateway: KubeObject, routeNamespac
   return selectorMatches(listener.allowedRoutes?.namespaces?.selector?.matchLabels ?? {}, namespaceLabels(routeNamespace));
 }
 
-function k8sGatewayRoutes(gateway: KubeObject, httpRoutes: KubeObject[], byPort: Map<number, Map<string, Route[]>>, namespaceLabels: (ns: string) => Record<string, string>, index: CompileIndex): GatewayListener[] {
+/** An HTTPS listener's certificates as Gateway API resolves them (undefined for other protocols). */
+export function listenerCertificates(listener: Pick<Listener, "protocol" | "tls">, gatewayNamespace: string, lookup: SecretLookup): ResolvedCertificates | undefined {
+  if (listener.protocol !== "HTTPS") return undefined;
+  return resolveCertificateRefs(listener.tls?.certificateRefs ?? [], gatewayNamespace, lookup);
+}
+
+/** An HTTPS server's `tls.credentialName`: a Secret in the gateway proxy's namespace (SIMPLE mode
+ *  only). Other servers' `tls` (an HTTP server's `httpsRedirect`) is not about certificates. */
+function serverCertificates(server: IstioServer, workloadNamespace: string, lookup: SecretLookup): ResolvedCertificates | undefined {
+  if ((server.port.protocol ?? "").toUpperCase() !== "HTTPS") return undefined;
+  if (server.tls?.mode !== "SIMPLE" || !server.tls.credentialName)
+    return { ok: false, reason: "InvalidCertificateRef", message: "only tls.mode SIMPLE with a credentialName is served" };
+  return resolveCertificateRefs([{ name: server.tls.credentialName }], workloadNamespace, lookup);
+}
+
+const tlsOf = (resolved: ResolvedCertificates | undefined) => (resolved?.ok ? { tls: { certificates: resolved.certificates } } : {});
+
+function k8sGatewayRoutes(gateway: KubeObject, httpRoutes: KubeObject[], byPort: Map<number, Map<string, Route[]>>, namespaceLabels: (ns: string) => Record<string, string>, index: CompileIndex, lookup: SecretLookup): GatewayListener[] {
   const listeners = specOf<{ listeners?: Listener[] }>(gateway).listeners ?? [];
-  for (const listener of listeners) {
-    if (listener.protocol !== "HTTP" && listener.protocol !== "HTTPS") continue;
+  const certificates = listeners.map((l) => listenerCertificates(l, gateway.metadata.namespace ?? "default", lookup));
+  for (const [i, listener] of listeners.entries()) {
+    if (listener.protocol !== "HTTP" && !certificates[i]?.ok) continue;
     for (const route of httpRoutes) {
       const spec = specOf<HTTPRouteSpec>(route);
       if (!(spec.parentRefs ?? []).some((ref) => attaches(ref, route, gateway, listener))) continue;
       if (!namespaceAllowed(listener, gateway, route.metadata.namespace ?? "", namespaceLabels)) continue;
       const hosts = listenerRouteHostnames(listener.hostname, spec.hostnames ?? []);
       if (!hosts.length) continue;
-      const routes = compileHttpRouteRules(route, { servicesByHost: index.servicesByHost, listener });
+      const routes = compileHttpRouteRules(route, { servicesByHost: index.servicesByHost, referenceGrants: index.referenceGrants, listener });
       for (const host of hosts) addHost(byPort, listener.port, host, routes);
     }
   }
   const origin = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
-  return listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol, hostnames: l.hostname ? [l.hostname] : ["*"], origin }));
+  return listeners.map((l, i) => ({ name: l.name, port: l.port, protocol: l.protocol, hostnames: l.hostname ? [l.hostname] : ["*"], origin, ...tlsOf(certificates[i]) }));
 }
 
-function istioGatewayRoutes(gateway: KubeObject, workload: Workload, virtualServices: KubeObject[], index: CompileIndex, byPort: Map<number, Map<string, Route[]>>): GatewayListener[] {
+function istioGatewayRoutes(gateway: KubeObject, workload: Workload, virtualServices: KubeObject[], index: CompileIndex, byPort: Map<number, Map<string, Route[]>>, lookup: SecretLookup): GatewayListener[] {
   const qualified = `${gateway.metadata.namespace}/${gateway.metadata.name}`;
   const servers = specOf<{ servers?: IstioServer[] }>(gateway).servers ?? [];
   const bound = virtualServices.filter((vs) => boundGateways(vs).includes(qualified));
-  for (const server of servers) {
+  const certificates = servers.map((s) => serverCertificates(s, workload.namespace, lookup));
+  for (const [i, server] of servers.entries()) {
+    if (certificates[i] && !certificates[i].ok) continue;
     const serverHosts = server.hosts.map((h) => (h.includes("/") ? h.split("/")[1] : h));
     for (const vs of bound) {
       const ctx = { workload, gateway: qualified, port: server.port.number, defaultPort: index.defaultPort };
@@ -92,6 +117,7 @@ function istioGatewayRoutes(gateway: KubeObject, workload: Workload, virtualServ
     protocol: s.port.protocol ?? "HTTP",
     hostnames: s.hosts,
     origin: qualified,
+    ...tlsOf(certificates[i]),
   }));
 }
 
@@ -123,14 +149,15 @@ export function compileGateway(
   virtualServices: KubeObject[],
   index: CompileIndex,
   namespaceLabels: (ns: string) => Record<string, string>,
+  lookup: SecretLookup,
 ): GatewayConfig {
   const byPort = new Map<number, Map<string, Route[]>>();
   const listeners: GatewayListener[] = [];
   for (const gw of k8sGateways)
     if (gw.metadata.namespace === workload.namespace && gatewayWorkloadName(gw.metadata.name) === workload.name)
-      listeners.push(...k8sGatewayRoutes(gw, httpRoutes, byPort, namespaceLabels, index));
+      listeners.push(...k8sGatewayRoutes(gw, httpRoutes, byPort, namespaceLabels, index, lookup));
   for (const gw of istioGateways)
-    if (istioGatewaySelects(gw, workload)) listeners.push(...istioGatewayRoutes(gw, workload, virtualServices, index, byPort));
+    if (istioGatewaySelects(gw, workload)) listeners.push(...istioGatewayRoutes(gw, workload, virtualServices, index, byPort, lookup));
   const ports: PortRoutes[] = [...byPort.entries()]
     .sort(([a], [b]) => a - b)
     .map(([port, hosts]) => ({

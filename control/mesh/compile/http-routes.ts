@@ -1,13 +1,15 @@
 // Gateway API HTTPRoute rules → routes. Matches default to PathPrefix "/"; backendRefs go to
 // the Service's cluster (weights default to 1); a rule with no valid backend (none, an unknown
-// kind, a Service that does not exist) answers 500, as the Gateway API requires. Ordering across
-// routes follows the Gateway API precedence rules.
+// kind, a Service that does not exist, one in another namespace that no ReferenceGrant permits)
+// answers 500, as the Gateway API requires. Ordering across routes follows the Gateway API
+// precedence rules.
 import { specOf } from "../config.ts";
 import { CLUSTER_DOMAIN } from "../hosts.ts";
 import type { KubeObject } from "../kinds/types.ts";
 import type { HeaderOps, KeyMatch, Route, RouteMatch, StringMatch, WeightedCluster } from "../snapshot.ts";
 import { outboundCluster } from "./clusters.ts";
 import { durationMs } from "./durations.ts";
+import { GATEWAY_GROUP, referencePermitted } from "./reference-grants.ts";
 
 interface ValueMatch {
   type?: "Exact" | "RegularExpression";
@@ -102,6 +104,8 @@ function compileMatches(rule: HTTPRouteRule): RouteMatch[] {
 export interface HttpRouteContext {
   /** The mesh's services by hostname: a backendRef to a Service not among them is invalid. */
   servicesByHost: ReadonlyMap<string, unknown>;
+  /** A backendRef to another namespace needs one of these to permit it. */
+  referenceGrants: readonly KubeObject[];
   /** The Gateway listener the rules serve (redirects take their default port from it); none for mesh (GAMMA) routes. */
   listener?: { port: number; protocol: string };
 }
@@ -142,6 +146,8 @@ function applyFilters(route: Route, filters: RouteFilter[] | undefined, listener
   }
 }
 
+const ROUTE_REFERRER = (namespace: string) => ({ group: GATEWAY_GROUP, kind: "HTTPRoute", namespace });
+
 /** The routes of one HTTPRoute. */
 export function compileHttpRouteRules(route: KubeObject, ctx: HttpRouteContext): Route[] {
   const namespace = route.metadata.namespace ?? "default";
@@ -151,6 +157,7 @@ export function compileHttpRouteRules(route: KubeObject, ctx: HttpRouteContext):
     if (!compiled.redirect) {
       const backends = (rule.backendRefs ?? [])
         .filter((b) => (b.kind ?? "Service") === "Service" && (b.group ?? "") === "")
+        .filter((b) => referencePermitted(ctx.referenceGrants, ROUTE_REFERRER(namespace), { group: "", kind: "Service", namespace: b.namespace ?? namespace, name: b.name }))
         .map((b) => ({ ref: b, host: `${b.name}.${b.namespace ?? namespace}.svc.${CLUSTER_DOMAIN}` }))
         .filter((b) => ctx.servicesByHost.has(b.host));
       if (backends.length === 0) compiled.directResponse = { status: 500 };

@@ -19,6 +19,8 @@ const NO_NAMESPACES: ReadonlySet<string> = new Set();
 
 export interface CompileIndex {
   servicesByHost: Map<string, MeshService>;
+  /** Cross-namespace references (backendRefs, certificateRefs) hold only with one of these. */
+  referenceGrants: readonly KubeObject[];
   destinationRulesFor(host: string): KubeObject[];
   httpRoutesByService: Map<string, KubeObject[]>;
   meshVirtualServices(host: string, clientNamespace: string): KubeObject[];
@@ -123,6 +125,7 @@ export function buildIndex(config: MeshConfig, registry: Registry): CompileIndex
 
   return {
     servicesByHost,
+    referenceGrants: config.referenceGrants,
     destinationRulesFor: (host) => (drWildcards.length ? [...(drByHost.get(host) ?? []), ...drWildcards] : (drByHost.get(host) ?? NONE)),
     httpRoutesByService,
     meshVirtualServices(host, clientNamespace) {

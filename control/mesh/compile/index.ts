@@ -5,6 +5,7 @@ import { getOrInsert } from "../maps.ts";
 import type { MeshService, Registry, Workload } from "../registry/types.ts";
 import { workloadKey } from "../registry/types.ts";
 import type { InboundPort, Snapshot, WorkloadSnapshot } from "../snapshot.ts";
+import { secretLookup } from "./certificate-refs.ts";
 import { inboundCluster } from "./clusters.ts";
 import { compileGateway, istioGatewaySelects } from "./gateway.ts";
 import { buildIndex, type CompileIndex } from "./index-config.ts";
@@ -68,6 +69,7 @@ export function compile(config: MeshConfig, registry: Registry, revision: number
 export function compileServed(config: MeshConfig, registry: Registry, revision: number): ServedCompile {
   const index = buildIndex(config, registry);
   const namespaceLabels = namespaceLabelsOf(config);
+  const secrets = secretLookup(config.secrets, config.referenceGrants);
   const outboundCache = new Map<MeshService[], Map<string, OutboundConfig>>();
   const memo = new OutboundMemo();
   const inboundPolicies = new WorkloadPolicies(config, registry);
@@ -80,7 +82,7 @@ export function compileServed(config: MeshConfig, registry: Registry, revision: 
     const authz = inboundPolicies.of(w);
     const identity = { namespace: w.namespace, name: w.name, serviceAccount: w.serviceAccount, labels: w.labels, kind: gateway ? ("gateway" as const) : ("sidecar" as const) };
     if (gateway) {
-      const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels);
+      const gw = compileGateway(w, config.k8sGateways, config.gateways, config.httpRoutes, config.virtualServices, index, namespaceLabels, secrets);
       workloads[key] = { workload: identity, router: { ports: gw.ports, ignoreHostPort: true }, authz, clusters: gw.clusters, inbound: [], listeners: gw.listeners };
       views[key] = `gateway|${key}`;
     } else {

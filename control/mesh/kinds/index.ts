@@ -1,7 +1,7 @@
 // The registry of every kind the API serves: names, versions, columns and schemas.
 // Discovery, OpenAPI, routing and validation all read from here, so adding a kind is one entry.
 import { configMapSchema, deploymentSchema, namespaceSchema, secretSchema, secretStoredForm, serviceAccountSchema, serviceSchema } from "../schema/core.ts";
-import { gatewayClassSchema, httpRouteSchema, k8sGatewaySchema } from "../schema/gateway-api.ts";
+import { gatewayClassSchema, httpRouteSchema, k8sGatewaySchema, referenceGrantSchema } from "../schema/gateway-api.ts";
 import {
   destinationRuleSchema,
   gatewaySchema,
@@ -423,6 +423,20 @@ export const KINDS: readonly KindSpec[] = [
     versions: ["v1"],
     columns: [pathColumn("Hostnames", "spec.hostnames", "The hostnames this route matches")],
     schema: httpRouteSchema,
+    generationFields: ["spec"],
+  },
+  {
+    group: "gateway.networking.k8s.io",
+    kind: "ReferenceGrant",
+    plural: "referencegrants",
+    singular: "referencegrant",
+    shortNames: ["refgrant"],
+    categories: ["gateway-api"],
+    namespaced: true,
+    storageVersion: "v1",
+    versions: ["v1", "v1beta1"],
+    columns: [],
+    schema: referenceGrantSchema,
     generationFields: ["spec"],
   },
 ];

@@ -345,6 +345,10 @@ export const secretSchema = z
       bytes += key.length + Math.floor((value.length * 3) / 4);
     }
     if (bytes > MAX_SECRET_BYTES) ctx.addIssue({ code: "custom", path: ["data"], message: `a Secret must be at most ${MAX_SECRET_BYTES} bytes` });
+    // As the API server validates the type (its PEM content is the consumer's to judge: a Gateway reports it).
+    if (secret.type === "kubernetes.io/tls")
+      for (const key of ["tls.crt", "tls.key"])
+        if (secret.data?.[key] === undefined) ctx.addIssue({ code: "custom", path: ["data", key], message: `required for a Secret of type kubernetes.io/tls` });
   });
 
 /** Kubernetes stores `stringData` as base64 `data` (stringData wins on a shared key) and a default type. */

@@ -592,3 +592,14 @@ const gatewayClassSpec = z.strictObject({
 });
 
 export const gatewayClassSchema = customResource(gatewayClassSpec);
+
+// ---------------------------------------------------------------------------------------------
+// ReferenceGrant (referencegrant_types.go): lets objects of `from` (group, kind, namespace) refer
+// to objects of `to` (group, kind, optionally one name) in the grant's own namespace.
+
+const referenceGrantSpec = z.strictObject({
+  from: z.array(z.strictObject({ group, kind, namespace })).min(1).max(16),
+  to: z.array(z.strictObject({ group, kind, name: objectName.optional() })).min(1).max(16),
+});
+
+export const referenceGrantSchema = customResource(referenceGrantSpec);

@@ -3,8 +3,9 @@
 // listeners. Routing decisions are the router wasm filter's: Envoy's route only forwards to the
 // cluster named in its header (or, outbound, passes unknown destinations through).
 import { INBOUND_CAPTURE_PORT, OUTBOUND_CAPTURE_PORT } from "../../../admission/ports.ts";
-import type { InboundPort, PeerAuthMode, WorkloadSnapshot } from "../../mesh/snapshot.ts";
+import type { GatewayListener, InboundPort, PeerAuthMode, WorkloadSnapshot } from "../../mesh/snapshot.ts";
 import { jwtAuthnFilter, pluginConfig, routerFilter, wasmFilter } from "./http-filters.ts";
+import { terminatingTlsSocket } from "./gateway-tls.ts";
 import { inboundMtlsSocket } from "./tls.ts";
 import {
   any,
@@ -192,16 +193,34 @@ export function outboundListener(w: WorkloadSnapshot, settings: XdsSettings): Js
   };
 }
 
-/** A gateway opens one listener per port its Gateway listeners use (HTTP only). */
+/** The SNI names a TLS listener answers (Istio's `namespace/host` hosts name the host); none for `*`. */
+const serverNames = (l: GatewayListener) => l.hostnames.map((h) => h.slice(h.indexOf("/") + 1)).filter((h) => h !== "*");
+
+/**
+ * A gateway opens one listener per port its Gateway listeners use: HTTP, or HTTPS whose
+ * certificates resolved (one filter chain per such listener, picked by SNI when it names a host;
+ * a port with HTTPS listeners serves no plaintext).
+ */
 export function gatewayListeners(w: WorkloadSnapshot, settings: XdsSettings): { listeners: Json[]; routes: Json[] } {
-  const ports = [...new Set((w.listeners ?? []).filter((l) => HTTP_PROTOCOLS.has(l.protocol.toUpperCase())).map((l) => l.port))].sort((a, b) => a - b);
+  const served = (w.listeners ?? []).filter((l) => (l.tls ? true : HTTP_PROTOCOLS.has(l.protocol.toUpperCase())));
+  const ports = [...new Set(served.map((l) => l.port))].sort((a, b) => a - b);
+  const chain = (port: number) => ({ filters: [hcm({ statPrefix: `gateway_${port}`, filters: httpFilters(w, settings, { authz: true, router: true }), rds: gatewayRouteName(port), gateway: true }, settings)] });
   return {
-    listeners: ports.map((port) => ({
-      name: `0.0.0.0_${port}`,
-      address: socketAddress("0.0.0.0", port),
-      traffic_direction: "INBOUND",
-      filter_chains: [{ filters: [hcm({ statPrefix: `gateway_${port}`, filters: httpFilters(w, settings, { authz: true, router: true }), rds: gatewayRouteName(port), gateway: true }, settings)] }],
-    })),
+    listeners: ports.map((port) => {
+      const tls = served.filter((l) => l.port === port && l.tls);
+      const common = { name: `0.0.0.0_${port}`, address: socketAddress("0.0.0.0", port), traffic_direction: "INBOUND" };
+      if (!tls.length) return { ...common, filter_chains: [chain(port)] };
+      return {
+        ...common,
+        listener_filters: [listenerFilter("envoy.filters.listener.tls_inspector", TYPE.tlsInspector)],
+        filter_chains: tls.map((l) => ({
+          name: `${l.origin}/${l.name}`,
+          ...(serverNames(l).length ? { filter_chain_match: { server_names: serverNames(l) } } : {}),
+          transport_socket: terminatingTlsSocket(l.tls!),
+          ...chain(port),
+        })),
+      };
+    }),
     routes: ports.map(gatewayRoute),
   };
 }

@@ -11,6 +11,8 @@ export interface ConformanceRequest {
   host?: string;
   path: string;
   headers?: Record<string, string>;
+  /** Sent over TLS to an HTTPS listener (the Go test's tls.MakeTLSRequest...). */
+  tls?: true;
 }
 
 /** The request as the backend sees it (ExpectedRequest). */
@@ -28,7 +30,8 @@ export interface ExpectedRedirect {
   path?: string;
 }
 
-export type Expectation = { backend: string; request?: ExpectedRequest } | { status: number; redirect?: ExpectedRedirect };
+/** `namespace`: the backend's, when not the infrastructure namespace (ExpectedResponse.Namespace). */
+export type Expectation = { backend: string; namespace?: string; request?: ExpectedRequest } | { status: number; redirect?: ExpectedRedirect };
 
 export interface ConformanceCase {
   /** The Go test's ShortName. */
@@ -57,6 +60,7 @@ const hiAll = (host: string) => ({ gateway: "httproute-hostname-intersection-all
 const lhm = (host: string) => ({ gateway: "httproute-listener-hostname-matching", host, path: "/" });
 const same = (path: string, headers?: Record<string, string>) => ({ gateway: "same-namespace", path, ...(headers ? { headers } : {}) });
 const at8080 = (path: string) => ({ gateway: "same-namespace-with-http-listener-on-8080", path });
+const https = (host: string, path: string) => ({ gateway: "same-namespace-with-https-listener", host, path, tls: true as const });
 
 const MODIFY_HEADERS = { "X-Header-Remove": "remove-val", "X-Header-Add-Append": "append-val-1", "X-Header-Set": "set-val" };
 const MODIFIED = { "X-Header-Add": "header-val-1", "X-Header-Add-Append": "append-val-1,header-val-2", "X-Header-Set": "set-overwrites-values" };
@@ -148,5 +152,19 @@ export const CONFORMANCE_CASES: ConformanceCase[] = [
     [at8080("/scheme-nil-and-port-nil"), { status: 302, redirect: { scheme: "http", host: "example.org", port: "8080" } }],
     [at8080("/scheme-nil-and-port-80"), { status: 302, redirect: { scheme: "http", host: "example.org" } }],
     [at8080("/scheme-https-and-port-nil"), { status: 302, redirect: { scheme: "https", host: "example.org" } }],
+    [https("example.org", "/scheme-nil-and-port-nil"), { status: 302, redirect: { scheme: "https", host: "example.org" } }],
+    [https("example.org", "/scheme-nil-and-port-443"), { status: 302, redirect: { scheme: "https", host: "example.org" } }],
+    [https("example.org", "/scheme-nil-and-port-8443"), { status: 302, redirect: { scheme: "https", host: "example.org", port: "8443" } }],
+    [https("example.org", "/scheme-http-and-port-nil"), { status: 302, redirect: { scheme: "http", host: "example.org" } }],
+    [https("example.org", "/scheme-http-and-port-80"), { status: 302, redirect: { scheme: "http", host: "example.org" } }],
+    [https("example.org", "/scheme-http-and-port-8080"), { status: 302, redirect: { scheme: "http", host: "example.org", port: "8080" } }],
   ]),
+  ...table("HTTPRouteHTTPSListener", "httproute-https-listener.yaml", [
+    [https("example.org", "/"), v1],
+    [https("unknown-example.org", "/"), notFound],
+    [https("second-example.org", "/"), v2],
+  ]),
+  ...table("HTTPRouteReferenceGrant", "httproute-reference-grant.yaml", [[same("/"), { backend: "web-backend", namespace: "gateway-conformance-web-backend" }]]),
+  ...table("HTTPRouteInvalidCrossNamespaceBackendRef", "httproute-invalid-cross-namespace-backend-ref.yaml", [[same("/"), { status: 500 }]]),
+  ...table("HTTPRouteInvalidReferenceGrant", "httproute-invalid-reference-grant.yaml", [[same("/"), { status: 500 }]]),
 ];
