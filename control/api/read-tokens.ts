@@ -87,7 +87,7 @@ readerSnapshotApi.get("/mesh/v1/snapshot/:namespace/:workload", async (c, next) 
   if (!(await isReader(c))) return next();
   // On this GET-only route the caller's one power is reading any workload's document: what a read token grants.
   c.set("caller", { admin: true });
-  return serve("snapshot")(c);
+  return serve("snapshot", false)(c);
 });
 
 export const readTokenApi = new Hono<{ Bindings: Env }>();

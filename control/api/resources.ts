@@ -7,6 +7,7 @@ import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import type { Finding } from "../mesh/analyze/index.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { RevisionSummary } from "../store/history.ts";
+import type { ProxyStatus } from "../store/proxy-sync.ts";
 import type { AdmittedPod, ListResult, PodRecord, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";
@@ -35,6 +36,7 @@ export interface StoreClient {
   gatewayApiProxies(gatewayClass: string, namespace?: string, compileFirst?: boolean): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
   podRecords(namespace?: string): Promise<{ items: PodRecord[]; version: number }>;
   recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): Promise<void>;
+  proxyStatus(namespace?: string): Promise<{ publishedRevision: number; items: ProxyStatus[] }>;
 }
 
 /** One ConfigStore per mesh: every write in the mesh is serialised through it. */

@@ -27,8 +27,10 @@ import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
 import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
-import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
+import { EndpointRegistry, EndpointLimits, type EndpointCaller, type LivePod } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
+import { proxyStatuses, recordProxySync, type ProxyStatus } from "./proxy-sync.ts";
+import type { SyncReport } from "../proxy/sync-report.ts";
 import { WatchHub, type WatchEvent } from "./watch.ts";
 import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
@@ -220,7 +222,9 @@ export class ConfigStore extends DurableObject<Env> {
   podRecords(namespace?: string): { items: PodRecord[]; version: number } {
     const workloads = new Map<string, { kind: "sidecar" | "gateway"; serviceAccount: string } | undefined>();
     const items: PodRecord[] = [];
-    for (const live of this.endpoints.livePods()) {
+    const pods = this.endpoints.livePods();
+    const sync = new Map(this.proxyStatusesNow(pods, namespace).map((s) => [`${s.namespace}/${s.pod}`, s]));
+    for (const live of pods) {
       const e = live.endpoint;
       if (namespace && e.namespace !== namespace) continue;
       const key = `${e.namespace}/${e.workload}`;
@@ -245,6 +249,7 @@ export class ConfigStore extends DurableObject<Env> {
         readyUntil: live.readyUntil,
         ...(admitted ? { admitted } : {}),
         ...(appContainers ? { appContainers } : {}),
+        sync: sync.get(`${e.namespace}/${e.pod}`),
       });
     }
     return { items, version: this.endpoints.version() };
@@ -319,6 +324,21 @@ export class ConfigStore extends DurableObject<Env> {
       if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return proxy;
     }
     return undefined;
+  }
+
+  /** A proxy's poll showed a channel state this isolate had not forwarded yet (control/proxy/sync-report.ts). */
+  recordProxySync(report: SyncReport): void {
+    recordProxySync(this.sql, report, this.endpoints.limits.maxPodsPerWorkload);
+  }
+
+  /** Every proxy's sync status against the published revision (compiling a pending write first). */
+  async proxyStatus(namespace?: string): Promise<{ publishedRevision: number; items: ProxyStatus[] }> {
+    await this.flush();
+    return { publishedRevision: this.served.publishedRevision(), items: this.proxyStatusesNow(this.endpoints.livePods(), namespace) };
+  }
+
+  private proxyStatusesNow(live: LivePod[], namespace?: string): ProxyStatus[] {
+    return proxyStatuses(this.sql, live, (key) => this.served.versionOf(key), namespace);
   }
 
   recordNack(nack: Omit<Nack, "at">): void {

@@ -1,6 +1,7 @@
 // What the API asks of the store. Plain data, because it crosses the Durable Object RPC boundary.
 import type { KubeObject } from "../mesh/kinds/types.ts";
 import type { KubeStatus } from "../api/status.ts";
+import type { ProxySync } from "../proxy/sync-status.ts";
 
 export interface ResourceRef {
   group: string;
@@ -49,4 +50,6 @@ export interface PodRecord {
   admitted?: AdmittedPod;
   /** Otherwise the app containers of the workload's Deployment, if there is one. */
   appContainers?: Record<string, unknown>[];
+  /** Whether its proxy runs the published config (istioctl proxy-status). */
+  sync?: ProxySync;
 }
