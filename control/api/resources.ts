@@ -7,7 +7,7 @@ import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import type { Finding } from "../mesh/analyze/index.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { RevisionSummary } from "../store/history.ts";
-import type { ProxyStatus } from "../store/proxy-sync.ts";
+import type { ProxyStatus } from "../proxy/sync-status.ts";
 import type { AdmittedPod, ListResult, PodRecord, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";

@@ -91,6 +91,20 @@ export function proxySync(records: Partial<Record<Channel, ChannelRecord>>, curr
   return { state: worst(channels.map((c) => c.state)), types, channels };
 }
 
+/** A proxy as `GET /mesh/v1/proxy-status` lists it. */
+export interface ProxyStatus extends ProxySync {
+  /** `<pod>.<namespace>`, as istioctl names a proxy. */
+  name: string;
+  namespace: string;
+  pod: string;
+  workload: string;
+  nodeId?: string;
+  /** Whether the pod is registered (heartbeating) now. */
+  registered: boolean;
+  /** Its workload's version at the published revision (undefined: the workload is not served). */
+  current?: number;
+}
+
 /** One line for a pod condition or a log: `CDS SYNCED, LDS STALE, EDS NOT SENT, ...`. */
 export function describeSync(s: ProxySync): string {
   return XDS_TYPES.map((t) => `${t} ${s.types[t].state}`).join(", ");

@@ -4,7 +4,7 @@
 // either, the proxies whose reports are oldest go. A row whose pod is not registered and that
 // has not changed for a day is dropped when the status is listed.
 import type { SyncReport } from "../proxy/sync-report.ts";
-import { isChannel, proxySync, type Channel, type ChannelRecord, type ProxySync } from "../proxy/sync-status.ts";
+import { isChannel, proxySync, type Channel, type ChannelRecord, type ProxyStatus } from "../proxy/sync-status.ts";
 import type { LivePod } from "./endpoints.ts";
 
 export const PROXY_SYNC_SCHEMA = `
@@ -21,20 +21,6 @@ const CHARS = { nodeId: 512, workload: 253, version: 128, nack: 1024 };
 
 type Row = { proxy: string; namespace: string; pod: string; workload: string; node_id: string; channels: string; at: number };
 type Channels = Partial<Record<Channel, ChannelRecord>>;
-
-/** A proxy as `GET /mesh/v1/proxy-status` lists it. */
-export interface ProxyStatus extends ProxySync {
-  /** `<pod>.<namespace>`, as istioctl names a proxy. */
-  name: string;
-  namespace: string;
-  pod: string;
-  workload: string;
-  nodeId?: string;
-  /** Whether the pod is registered (heartbeating) now. */
-  registered: boolean;
-  /** Its workload's version at the published revision (undefined: the workload is not served). */
-  current?: number;
-}
 
 /** Keeps `r` if it is newer than what the proxy's channel holds and changes it; true when written. */
 export function recordProxySync(sql: SqlStorage, r: SyncReport, maxPerWorkload: number): boolean {

@@ -1,5 +1,5 @@
-// The mesh dashboard (/ui): a login prompt until a token is given, then four views over the
-// public API — config, traffic, explain, revisions — refreshed when the mesh revision moves.
+// The mesh dashboard (/ui): a login prompt until a token is given, then five views over the
+// public API — config, traffic, explain, revisions, proxies — refreshed when the mesh revision moves.
 import { render } from "preact";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 import { apiClient, checkToken, storedToken, storeToken, type Api } from "./api.ts";
@@ -7,6 +7,7 @@ import { ErrorBox } from "./components.tsx";
 import { tokenKind, type Finding, type KubeObject, type RevisionSummary } from "./model.ts";
 import { ConfigView } from "./views/config.tsx";
 import { ExplainView } from "./views/explain.tsx";
+import { ProxiesView } from "./views/proxies.tsx";
 import { RevisionsView } from "./views/revisions.tsx";
 import { TrafficView } from "./views/traffic.tsx";
 
@@ -32,6 +33,7 @@ const VIEWS = [
   { id: "traffic", title: "Traffic", component: TrafficView },
   { id: "explain", title: "Explain", component: ExplainView },
   { id: "revisions", title: "Revisions", component: RevisionsView },
+  { id: "proxies", title: "Proxies", component: ProxiesView },
 ] as const;
 
 function useHashRoute(): string[] {
