@@ -1,12 +1,11 @@
 // Proxies: istioctl proxy-status in the dashboard. Each proxy, and for each xDS type whether it
 // runs what the control plane serves at the published revision. Proxies catch up on their own
 // poll period, not with the mesh revision, so this view polls proxy status itself.
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { ErrorBox } from "../components.tsx";
+import { usePolling } from "../polling.ts";
 import type { ViewProps } from "../main.tsx";
 import { XDS_TYPES, type ProxyStatus, type SyncState } from "../../../proxy/sync-status.ts";
-
-const POLL_MS = 2000;
 
 const ICONS: Record<SyncState, string> = { SYNCED: "✓", STALE: "⟳", "NOT SENT": "–", ERROR: "✗" };
 const stateClass = (s: SyncState) => `sync ${s.toLowerCase().replace(" ", "-")}`;
@@ -29,24 +28,11 @@ export function ProxiesView({ api }: ViewProps) {
   const [status, setStatus] = useState<{ publishedRevision: number; items: ProxyStatus[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      try {
-        const s = await api.get<{ publishedRevision: number; items: ProxyStatus[] }>("/mesh/v1/proxy-status");
-        if (!stopped) (setStatus(s), setError(null));
-      } catch (e) {
-        if (!stopped) setError(e instanceof Error ? e.message : String(e));
-      }
-      if (!stopped) timer = setTimeout(tick, document.hidden ? POLL_MS * 5 : POLL_MS);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [api]);
+  usePolling(
+    async () => setStatus(await api.get<{ publishedRevision: number; items: ProxyStatus[] }>("/mesh/v1/proxy-status")),
+    setError,
+    [api],
+  );
 
   if (!status) return error ? <ErrorBox message={error} /> : <p>Loading…</p>;
   const nacks = status.items.flatMap((p) => p.channels.filter((c) => c.nack && c.state === "ERROR").map((c) => ({ proxy: p.name, channel: c.channel, message: c.nack! })));
