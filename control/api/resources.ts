@@ -15,6 +15,7 @@ import { fieldsOf, matches, parseFieldSelector, parseLabelSelector } from "./sel
 import { derivedObjects, derives } from "./derived.ts";
 import { badRequest, notFound, qualifiedResource, status, type KubeStatus } from "./status.ts";
 import { toTable, wantsTable } from "./table.ts";
+import { warningHeader } from "./warning.ts";
 import { shapeWatch } from "./watch.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/decode.ts";
 
@@ -69,6 +70,7 @@ function isDryRun(c: Ctx): boolean | KubeStatus {
 
 function answer(c: Ctx, path: ResourcePath, result: WriteResult): Response {
   if (!result.ok) return fail(c, result.status);
+  for (const w of result.warnings ?? []) c.header("warning", warningHeader(w), { append: true });
   return c.json(inVersion(result.object, path.spec, path.version), result.code);
 }
 

@@ -17,6 +17,7 @@ import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import { buildRegistry } from "../mesh/registry/index.ts";
 import { push } from "../mesh/maps.ts";
 import { validateObject } from "../mesh/validate.ts";
+import { istioWarnings } from "../mesh/warnings.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
@@ -540,7 +541,7 @@ export class ConfigStore extends DurableObject<Env> {
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const created = stampCreated(spec, candidate, this.stamp(tx));
     this.put(tx, spec, ns, created, "create");
-    return { ok: true, code: 201, object: created };
+    return accepted(201, created, spec, candidate);
   }
 
   private update(spec: KindSpec, ns: string, current: KubeObject, next: KubeObject, tx: Transaction): WriteResult {
@@ -549,9 +550,9 @@ export class ConfigStore extends DurableObject<Env> {
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const updated = stampUpdated(spec, current, candidate, this.stamp(tx));
-    if (!updated) return { ok: true, code: 200, object: current };
+    if (!updated) return accepted(200, current, spec, candidate);
     this.put(tx, spec, ns, updated, "update");
-    return { ok: true, code: 200, object: updated };
+    return accepted(200, updated, spec, candidate);
   }
 
   // ---- persistence ----
@@ -773,6 +774,12 @@ function redacted(obj: KubeObject): KubeObject {
   const spec = KINDS.find((k) => k.kind === obj.kind && apiVersionOf(k) === obj.apiVersion);
   if (!spec?.sensitive || !obj.data || typeof obj.data !== "object") return obj;
   return { ...obj, data: Object.fromEntries(Object.keys(obj.data).map((key) => [key, "<redacted>"])) };
+}
+
+/** A write that passed validation, with the warnings istiod would give for it (kubectl prints them). */
+function accepted(code: 200 | 201, object: KubeObject, spec: KindSpec, candidate: KubeObject): WriteResult {
+  const warnings = istioWarnings(spec, candidate);
+  return { ok: true, code, object, ...(warnings.length ? { warnings } : {}) };
 }
 
 function fail(s: KubeStatus): WriteResult {

@@ -19,7 +19,8 @@ export type WriteRequest = ResourceRef & { dryRun: boolean } & (
     | { op: "delete"; name: string; preconditions?: { resourceVersion?: string; uid?: string } }
   );
 
-export type WriteResult = { ok: true; code: 200 | 201; object: KubeObject } | { ok: false; status: KubeStatus };
+/** `warnings`: what istiod would warn of (deprecated fields, likely mistakes), for `Warning` headers. */
+export type WriteResult = { ok: true; code: 200 | 201; object: KubeObject; warnings?: string[] } | { ok: false; status: KubeStatus };
 
 export interface ListResult {
   items: KubeObject[];
