@@ -15,7 +15,7 @@ const INTERNAL: [string, string][] = [
 
 export const isIstioKind = (spec: KindSpec) => spec.group.endsWith("istio.io");
 
-const invalid = (annotation: string, message: string): FieldError => ({ field: `metadata.annotations[${annotation}]`, reason: "FieldValueInvalid", message });
+const invalid = (annotation: string, message: string): FieldError => ({ field: `metadata.annotations[${annotation}]`, reason: "FieldValueInvalid", message: `Invalid value: ${message}` });
 
 export function istioMetadataErrors(spec: KindSpec, obj: KubeObject): FieldError[] {
   const annotations = obj.metadata?.annotations ?? {};
