@@ -1,6 +1,6 @@
 // Istio's validation warnings: configs istiod's webhook accepts but flags (deprecated fields,
 // settings that are probably mistakes), with Istio's own texts (istio/istio
-// pkg/config/validation/validation.go, WrapWarning / AppendWarningf). The API returns them as
+// pkg/config/validation/validation.go and virtualservice.go, WrapWarning / AppendWarningf). The API returns them as
 // Kubernetes `Warning: 299 - "..."` headers on create, update, patch and dry runs; kubectl
 // prints each as `Warning: <text>`. They run on objects the schema accepted (the errors are the
 // schemas' own, in control/mesh/schema/); one table, by kind.
@@ -24,6 +24,9 @@ const upper = (p: unknown) => (typeof p === "string" ? p.toUpperCase() : "");
 /** A WorkloadSelector (`matchLabels`, security and DestinationRule) or networking's (`labels`) that selects every workload. */
 const selectsAll = (selector: Spec | undefined, field: "matchLabels" | "labels") => selector !== undefined && Object.keys(selector[field] ?? {}).length === 0;
 
+/** The decoded size of base64 text (proto JSON `bytes`). */
+const base64Length = (b64: string) => Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
+
 /** validateGatewayNames: only the first name without a namespace is looked at, as Istio does. */
 function legacyGatewayNames(names: unknown): string[] {
   for (const name of list<string>(names)) {
@@ -38,11 +41,12 @@ function legacyGatewayNames(names: unknown): string[] {
 function virtualService(vs: Spec): string[] {
   const out = legacyGatewayNames(vs.gateways);
   for (const route of list(vs.http)) {
+    if (route.mirrorPercent !== undefined || route.mirror_percent !== undefined) out.push('using deprecated setting "mirrorPercent", use "mirrorPercentage" instead');
     const abort = route.fault?.abort;
     if (abort && abort.httpStatus === undefined && abort.grpcStatus === undefined && abort.http2Error === undefined)
       out.push("abort configured, but error type not set");
     const body = route.directResponse?.body;
-    const size = typeof body?.string === "string" ? new TextEncoder().encode(body.string).length : typeof body?.bytes === "string" ? Math.floor((body.bytes.length * 3) / 4) : 0;
+    const size = typeof body?.string === "string" ? new TextEncoder().encode(body.string).length : typeof body?.bytes === "string" ? base64Length(body.bytes) : 0;
     if (size > 100 * KB) out.push("large direct_responses may impact control plane performance");
   }
   for (const route of list(vs.tls))

@@ -61,6 +61,9 @@ describe("Istio's warnings, word for word", () => {
     ["VirtualService: abort without an error type", vs({ http: [{ route, fault: { abort: { percentage: { value: 10 } } } }] }), ["abort configured, but error type not set"]],
     ["VirtualService: an IP as SNI host", vs({ gateways: ["ns1/gateway"], tls: [{ match: [{ sniHosts: ["1.1.1.1"] }], route }] }), ['using an IP address ("1.1.1.1") goes against SNI spec and most clients do not support this']],
     ["VirtualService: a direct response body over 100 kB", vs({ http: [{ directResponse: { status: 200, body: { string: "a".repeat(100 * 1024 + 1) } } }] }), ["large direct_responses may impact control plane performance"]],
+    ["VirtualService: deprecated mirror", vs({ gateways: ["ns1/gateway"], http: [{ route, mirrorPercent: 5 }] }), ['using deprecated setting "mirrorPercent", use "mirrorPercentage" instead']],
+    ["VirtualService: a direct response of over 100 kB bytes", vs({ http: [{ directResponse: { status: 200, body: { bytes: Buffer.alloc(100 * 1024 + 1).toString("base64") } } }] }), ["large direct_responses may impact control plane performance"]],
+    ["VirtualService: 100 kB of bytes exactly is fine", vs({ http: [{ directResponse: { status: 200, body: { bytes: Buffer.alloc(100 * 1024).toString("base64") } } }] }), []],
     ["VirtualService: all fine", vs({ gateways: ["mesh", "ns1/gw"], http: [{ route }] }), []],
     ["WorkloadEntry: no address, a network", doc("networking.istio.io/v1", "WorkloadEntry", { network: "network-2" }), ['address is unset with network "network-2"']],
     ["DestinationRule: empty workload selector", doc("networking.istio.io/v1", "DestinationRule", { host: "reviews", workloadSelector: {} }), ["workload selector specified without labels"]],
@@ -80,6 +83,11 @@ describe("Istio's warnings, word for word", () => {
     [
       "ServiceEntry: selector with resolution NONE",
       doc("networking.istio.io/v1", "ServiceEntry", { hosts: ["google.com"], workloadSelector: { labels: { foo: "bar" } }, ports: [{ number: 80, protocol: "http", name: "http-valid1" }], resolution: "NONE" }),
+      ["workloadSelector should not be set when resolution mode is NONE"],
+    ],
+    [
+      "ServiceEntry: selector, resolution unset (NONE), a target port",
+      doc("networking.istio.io/v1", "ServiceEntry", { hosts: ["google.com"], workloadSelector: { labels: { key: "bar" } }, ports: [{ number: 80, protocol: "http", name: "http-valid1", targetPort: 1234 }] }),
       ["workloadSelector should not be set when resolution mode is NONE"],
     ],
     [
