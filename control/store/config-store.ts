@@ -330,6 +330,10 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** A proxy's poll showed a channel state this isolate had not forwarded yet (control/proxy/sync-report.ts). */
   recordProxySync(report: SyncReport): void {
+    // A registered pod's status comes from its own workload's proxy (a token of another workload in
+    // the namespace cannot make it look STALE by naming it).
+    const registeredTo = this.endpoints.workloadOf(report.namespace, report.pod);
+    if (registeredTo !== undefined && registeredTo !== report.workload) return;
     recordProxySync(this.sql, report, this.endpoints.limits.maxPodsPerWorkload);
   }
 

@@ -230,6 +230,21 @@ describe("proxy status (istioctl proxy-status)", () => {
     await statusUntil("reviews SYNCED again", (s) => synced(s.get(PODS.reviews)));
   });
 
+  test("another workload's proxy cannot report for a registered pod by naming it", async () => {
+    const token = await w.workloadToken("default", "bookinfo-details");
+    // details' token, details' config, productpage's pod in the node id: an LDS poll holding nothing.
+    const node = {
+      id: `sidecar~127.0.0.1~${PODS.productpage}.default~default.svc.cluster.local`,
+      metadata: { NAMESPACE: "default", WORKLOAD_NAME: "details-v1", SERVICE_ACCOUNT: "bookinfo-details", EDGE_MESH_TOKEN: token },
+    };
+    const spoof = await w.request("/v3/discovery:listeners", { method: "POST", token: null, headers: { "content-type": "application/json" }, body: JSON.stringify({ node, version_info: "" }) });
+    assert.equal(spoof.status, 200, spoof.body);
+    await new Promise((r) => setTimeout(r, 1000));
+    const productpage = (await proxyStatus()).items.find((p) => p.pod === PODS.productpage)!;
+    assert.equal(productpage.state, "SYNCED", JSON.stringify(productpage.channels));
+    assert.deepEqual(productpage.channels.map((c) => c.channel).sort(), ["authz", "router", "snapshot"]);
+  });
+
   test("a read token may see proxy status; no token may not", async () => {
     const read = await w.request("/mesh/v1/read-tokens", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     assert.equal(read.status, 201, read.body);
