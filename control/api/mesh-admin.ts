@@ -42,6 +42,15 @@ meshAdminApi.get("/mesh/v1/revisions", async (c) => {
   return c.json({ items, compiledRevision, publishedRevision });
 });
 
+/** istioctl proxy-status: per proxy and xDS type, SYNCED / STALE / NOT SENT / ERROR against the published revision. */
+meshAdminApi.get("/mesh/v1/proxy-status", async (c) => {
+  const namespace = c.req.query("namespace") || undefined;
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) return c.json(badRequest("namespace: a DNS-1123 label"), 400);
+  const { publishedRevision, items } = await configStore(c.env).proxyStatus(namespace);
+  c.header("cache-control", "no-store");
+  return c.json({ kind: "ProxyStatusList", publishedRevision, items });
+});
+
 /** The served state's size and what compiling and publishing wrote (the scale benchmark reads it). */
 meshAdminApi.get("/mesh/v1/served", async (c) => c.json(await configStore(c.env).servedStats()));
 

@@ -8,6 +8,7 @@ import { PROXY_CONTAINER, proxyContainer } from "../../admission/containers.ts";
 import type { InjectionSettings } from "../../admission/settings.ts";
 import type { KubeObject } from "../mesh/kinds/types.ts";
 import type { PodRecord } from "../store/requests.ts";
+import { describeSync, POD_SYNC_CONDITION, SYNC_REASONS, type ProxySync } from "../proxy/sync-status.ts";
 
 interface Container {
   name: string;
@@ -41,6 +42,20 @@ function condition(type: string, ready: boolean, since: number, notReady?: strin
   };
 }
 
+/** Whether the pod's proxy runs the published config (istioctl proxy-status), and since when. */
+function syncCondition(sync: ProxySync, registeredAt: number) {
+  const nack = sync.channels.find((c) => c.state === "ERROR")?.nack;
+  const since = Math.max(registeredAt, ...sync.channels.map((c) => c.at));
+  return {
+    type: POD_SYNC_CONDITION,
+    status: sync.state === "SYNCED" ? "True" : "False",
+    lastProbeTime: null,
+    lastTransitionTime: rfc3339(since),
+    reason: SYNC_REASONS[sync.state],
+    message: describeSync(sync) + (nack ? `; rejected: ${nack}` : ""),
+  };
+}
+
 export function podObject(r: PodRecord, now: number, settings: Pick<InjectionSettings, "proxyImage" | "proxyResources">): KubeObject {
   const containers = containersOf(r, settings);
   const proxyReady = now < r.readyUntil;
@@ -64,6 +79,7 @@ export function podObject(r: PodRecord, now: number, settings: Pick<InjectionSet
         condition("Ready", proxyReady, proxyReady ? r.registeredAt : r.readyUntil, PROXY_CONTAINER),
         condition("ContainersReady", proxyReady, proxyReady ? r.registeredAt : r.readyUntil, PROXY_CONTAINER),
         condition("PodScheduled", true, r.registeredAt),
+        ...(r.sync ? [syncCondition(r.sync, r.registeredAt)] : []),
       ],
       podIP: r.ip,
       podIPs: [{ ip: r.ip }],

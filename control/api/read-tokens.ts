@@ -47,7 +47,7 @@ export async function verifyReadToken(adminToken: string, token: string): Promis
 
 // What a read token may call (anything else: 403). Explicit, so a GET added later that hands out
 // something sensitive is not opened to readers by accident.
-const READABLE = [/^\/version$/, /^\/apis?(\/.*)?$/, /^\/openapi\/v3(\/.*)?$/, /^\/mesh\/v1\/analyze$/, /^\/mesh\/v1\/revisions(\/.*)?$/, /^\/mesh\/v1\/graph$/];
+const READABLE = [/^\/version$/, /^\/apis?(\/.*)?$/, /^\/openapi\/v3(\/.*)?$/, /^\/mesh\/v1\/analyze$/, /^\/mesh\/v1\/revisions(\/.*)?$/, /^\/mesh\/v1\/graph$/, /^\/mesh\/v1\/proxy-status$/];
 const READ_ONLY_POSTS = [/^\/mesh\/v1\/explain$/];
 
 /** Collections of kinds whose values are secret (Secrets): never for a read token. */
@@ -87,7 +87,7 @@ readerSnapshotApi.get("/mesh/v1/snapshot/:namespace/:workload", async (c, next) 
   if (!(await isReader(c))) return next();
   // On this GET-only route the caller's one power is reading any workload's document: what a read token grants.
   c.set("caller", { admin: true });
-  return serve("snapshot")(c);
+  return serve("snapshot", false)(c);
 });
 
 export const readTokenApi = new Hono<{ Bindings: Env }>();

@@ -7,6 +7,7 @@ import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
 import type { Finding } from "../mesh/analyze/index.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { RevisionSummary } from "../store/history.ts";
+import type { ProxyStatus } from "../proxy/sync-status.ts";
 import type { AdmittedPod, ListResult, PodRecord, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";
@@ -14,6 +15,7 @@ import { fieldsOf, matches, parseFieldSelector, parseLabelSelector } from "./sel
 import { derivedObjects, derives } from "./derived.ts";
 import { badRequest, notFound, qualifiedResource, status, type KubeStatus } from "./status.ts";
 import { toTable, wantsTable } from "./table.ts";
+import { warningHeader } from "./warning.ts";
 import { shapeWatch } from "./watch.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/decode.ts";
 
@@ -35,6 +37,7 @@ export interface StoreClient {
   gatewayApiProxies(gatewayClass: string, namespace?: string, compileFirst?: boolean): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
   podRecords(namespace?: string): Promise<{ items: PodRecord[]; version: number }>;
   recordAdmittedPod(namespace: string, nameOrPrefix: string, pod: AdmittedPod): Promise<void>;
+  proxyStatus(namespace?: string): Promise<{ publishedRevision: number; items: ProxyStatus[] }>;
 }
 
 /** One ConfigStore per mesh: every write in the mesh is serialised through it. */
@@ -67,6 +70,7 @@ function isDryRun(c: Ctx): boolean | KubeStatus {
 
 function answer(c: Ctx, path: ResourcePath, result: WriteResult): Response {
   if (!result.ok) return fail(c, result.status);
+  for (const w of result.warnings ?? []) c.header("warning", warningHeader(w), { append: true });
   return c.json(inVersion(result.object, path.spec, path.version), result.code);
 }
 

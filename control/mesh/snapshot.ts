@@ -199,7 +199,8 @@ export interface AuthzTable {
 export interface JwtRule {
   /** `<namespace>/<name>` of the RequestAuthentication. */
   origin: string;
-  issuer: string;
+  /** Absent: a token of any issuer verified by jwksUri's keys. */
+  issuer?: string;
   audiences?: string[];
   jwksUri?: string;
   jwks?: string;

@@ -1,7 +1,8 @@
 // Turns a schema's verdict into Kubernetes-style field errors: a field path, a reason, and
 // where the mistake is recognisable, what was probably meant.
 import type { z } from "zod";
-import type { FieldError, KindSpec } from "./kinds/types.ts";
+import type { FieldError, KindSpec, KubeObject } from "./kinds/types.ts";
+import { isIstioKind, istioMetadataErrors } from "./schema/istio-metadata.ts";
 
 type PathSegment = PropertyKey;
 
@@ -144,9 +145,10 @@ function describe(v: unknown): string {
 
 /** Checks an object against its kind: [] when valid, otherwise one error per problem. */
 export function validateObject(spec: KindSpec, obj: unknown): FieldError[] {
+  const metadata = isIstioKind(spec) && obj !== null && typeof obj === "object" ? istioMetadataErrors(spec, obj as KubeObject) : [];
   const result = spec.schema.safeParse(obj, { reportInput: true });
-  if (result.success) return [];
-  const errors: FieldError[] = [];
+  if (result.success) return metadata;
+  const errors: FieldError[] = [...metadata];
   for (const issue of result.error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {

@@ -5,16 +5,26 @@ import { requireAdminToken } from "../api/auth.ts";
 import { badRequest, status } from "../api/status.ts";
 import type { Env } from "../env.ts";
 import { requireAdminOrWorkload, type ProxyEnv } from "./caller.ts";
-import { readWorkload, type DocumentKind } from "./read-path.ts";
+import { parseETag, readWorkload, type DocumentKind } from "./read-path.ts";
+import { FILTER_HEADER, forwardSync, NODE_HEADER, syncReport } from "./sync-report.ts";
 import { workerSources } from "./sources.ts";
 import { issueWorkloadToken, MAX_TTL_SECONDS } from "./tokens.ts";
 
 export const proxyApi = new Hono<ProxyEnv>();
 
-export function serve(kind: DocumentKind) {
+/** `tracksProxy`: the poll is a proxy's (its node header names it), not a reader's look. */
+export function serve(kind: DocumentKind, tracksProxy = true) {
   return async (c: import("hono").Context<ProxyEnv>) => {
-    const key = `${c.req.param("namespace")}/${c.req.param("workload")}`;
+    const { namespace, workload } = c.req.param() as { namespace: string; workload: string };
+    const key = `${namespace}/${workload}`;
     const result = await readWorkload(workerSources(c.env), key, c.get("caller"), c.req.header("if-none-match"));
+    if (tracksProxy && (result.status === 200 || result.status === 304)) {
+      const held = String(parseETag(c.req.header("if-none-match")) ?? "");
+      const filter = c.req.header(FILTER_HEADER);
+      const channel = kind === "snapshot" ? "snapshot" : filter === "router" || filter === "authz" ? filter : undefined;
+      const sent = result.status === 200 ? String(result.version) : held;
+      forwardSync(c.env, c.executionCtx, syncReport({ namespace, workload, nodeId: c.req.header(NODE_HEADER), channel, held, sent }));
+    }
     c.header("cache-control", "no-cache");
     if (result.status === 200) {
       c.header("etag", result.etag);

@@ -20,6 +20,7 @@ import { buildRegistry } from "../mesh/registry/index.ts";
 import type { Registry } from "../mesh/registry/types.ts";
 import { push } from "../mesh/maps.ts";
 import { validateObject } from "../mesh/validate.ts";
+import { istioWarnings } from "../mesh/warnings.ts";
 import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, pruneHistory, type Change, type RevisionSummary } from "./history.ts";
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
@@ -30,8 +31,11 @@ import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
 import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
-import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
+import { EndpointRegistry, EndpointLimits, type EndpointCaller, type LivePod } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
+import { proxyStatuses, recordProxySync } from "./proxy-sync.ts";
+import type { ProxyStatus } from "../proxy/sync-status.ts";
+import type { SyncReport } from "../proxy/sync-report.ts";
 import { WatchHub, type WatchEvent } from "./watch.ts";
 import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
@@ -258,7 +262,9 @@ export class ConfigStore extends DurableObject<Env> {
   podRecords(namespace?: string): { items: PodRecord[]; version: number } {
     const workloads = new Map<string, { kind: "sidecar" | "gateway"; serviceAccount: string } | undefined>();
     const items: PodRecord[] = [];
-    for (const live of this.endpoints.livePods()) {
+    const pods = this.endpoints.livePods();
+    const sync = new Map(this.proxyStatusesNow(pods, namespace).map((s) => [`${s.namespace}/${s.pod}`, s]));
+    for (const live of pods) {
       const e = live.endpoint;
       if (namespace && e.namespace !== namespace) continue;
       const key = `${e.namespace}/${e.workload}`;
@@ -283,6 +289,7 @@ export class ConfigStore extends DurableObject<Env> {
         readyUntil: live.readyUntil,
         ...(admitted ? { admitted } : {}),
         ...(appContainers ? { appContainers } : {}),
+        sync: sync.get(`${e.namespace}/${e.pod}`),
       });
     }
     return { items, version: this.endpoints.version() };
@@ -357,6 +364,25 @@ export class ConfigStore extends DurableObject<Env> {
       if ((proxy.listeners ?? []).some((l) => l.origin === origin)) return proxy;
     }
     return undefined;
+  }
+
+  /** A proxy's poll showed a channel state this isolate had not forwarded yet (control/proxy/sync-report.ts). */
+  recordProxySync(report: SyncReport): void {
+    // A registered pod's status comes from its own workload's proxy (a token of another workload in
+    // the namespace cannot make it look STALE by naming it).
+    const registeredTo = this.endpoints.workloadOf(report.namespace, report.pod);
+    if (registeredTo !== undefined && registeredTo !== report.workload) return;
+    recordProxySync(this.sql, report, this.endpoints.limits.maxPodsPerWorkload);
+  }
+
+  /** Every proxy's sync status against the published revision (compiling a pending write first). */
+  async proxyStatus(namespace?: string): Promise<{ publishedRevision: number; items: ProxyStatus[] }> {
+    await this.flush();
+    return { publishedRevision: this.served.publishedRevision(), items: this.proxyStatusesNow(this.endpoints.livePods(), namespace) };
+  }
+
+  private proxyStatusesNow(live: LivePod[], namespace?: string): ProxyStatus[] {
+    return proxyStatuses(this.sql, live, (key) => this.served.versionOf(key), namespace);
   }
 
   recordNack(nack: Omit<Nack, "at">): void {
@@ -574,7 +600,7 @@ export class ConfigStore extends DurableObject<Env> {
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const created = stampCreated(spec, candidate, this.stamp(tx));
     this.put(tx, spec, ns, created, "create");
-    return { ok: true, code: 201, object: created };
+    return accepted(201, created, spec, candidate);
   }
 
   private update(spec: KindSpec, ns: string, current: KubeObject, next: KubeObject, tx: Transaction): WriteResult {
@@ -583,9 +609,9 @@ export class ConfigStore extends DurableObject<Env> {
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const updated = stampUpdated(spec, current, candidate, this.stamp(tx));
-    if (!updated) return { ok: true, code: 200, object: current };
+    if (!updated) return accepted(200, current, spec, candidate);
     this.put(tx, spec, ns, updated, "update");
-    return { ok: true, code: 200, object: updated };
+    return accepted(200, updated, spec, candidate);
   }
 
   // ---- persistence ----
@@ -807,6 +833,12 @@ function redacted(obj: KubeObject): KubeObject {
   const spec = KINDS.find((k) => k.kind === obj.kind && apiVersionOf(k) === obj.apiVersion);
   if (!spec?.sensitive || !obj.data || typeof obj.data !== "object") return obj;
   return { ...obj, data: Object.fromEntries(Object.keys(obj.data).map((key) => [key, "<redacted>"])) };
+}
+
+/** A write that passed validation, with the warnings istiod would give for it (kubectl prints them). */
+function accepted(code: 200 | 201, object: KubeObject, spec: KindSpec, candidate: KubeObject): WriteResult {
+  const warnings = istioWarnings(spec, candidate);
+  return { ok: true, code, object, ...(warnings.length ? { warnings } : {}) };
 }
 
 function fail(s: KubeStatus): WriteResult {

@@ -152,6 +152,12 @@ export class EndpointRegistry {
     return pods < this.limits.maxPodsPerWorkload;
   }
 
+  /** The workload a live pod is registered to, if it is. */
+  workloadOf(namespace: string, pod: string, now = Date.now()): string | undefined {
+    const l = this.entries().get(podKey(namespace, pod));
+    return l && deadline(l) > now ? l.endpoint.workload : undefined;
+  }
+
   /** The pods not expired at `now` (the sweep may not have removed the others yet), sorted. */
   livePods(now = Date.now()): LivePod[] {
     const readyMs = this.limits.heartbeatSeconds * 1500;

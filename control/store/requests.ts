@@ -1,6 +1,7 @@
 // What the API asks of the store. Plain data, because it crosses the Durable Object RPC boundary.
 import type { KubeObject } from "../mesh/kinds/types.ts";
 import type { KubeStatus } from "../api/status.ts";
+import type { ProxySync } from "../proxy/sync-status.ts";
 
 export interface ResourceRef {
   group: string;
@@ -18,7 +19,8 @@ export type WriteRequest = ResourceRef & { dryRun: boolean } & (
     | { op: "delete"; name: string; preconditions?: { resourceVersion?: string; uid?: string } }
   );
 
-export type WriteResult = { ok: true; code: 200 | 201; object: KubeObject } | { ok: false; status: KubeStatus };
+/** `warnings`: what istiod would warn of (deprecated fields, likely mistakes), for `Warning` headers. */
+export type WriteResult = { ok: true; code: 200 | 201; object: KubeObject; warnings?: string[] } | { ok: false; status: KubeStatus };
 
 export interface ListResult {
   items: KubeObject[];
@@ -49,4 +51,6 @@ export interface PodRecord {
   admitted?: AdmittedPod;
   /** Otherwise the app containers of the workload's Deployment, if there is one. */
   appContainers?: Record<string, unknown>[];
+  /** Whether its proxy runs the published config (istioctl proxy-status). */
+  sync?: ProxySync;
 }

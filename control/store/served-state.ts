@@ -220,6 +220,12 @@ export class ServedState {
     return w && view ? { w, view } : undefined;
   }
 
+  /** A workload's served version (its ETag) as of the last compile, without assembling its documents. */
+  versionOf(key: string): number | undefined {
+    const found = this.find(key);
+    return found && servedVersion([found.w.revision, found.w.serviceAccount, found.w.parts], [found.view.version, found.view.hash]);
+  }
+
   served(key: string): ServedWorkload | null {
     const found = this.find(key);
     if (!found) return null;

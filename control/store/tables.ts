@@ -1,5 +1,6 @@
 // The ConfigStore's SQLite schema. One row per object; the history of every change; what
 // proxies are served, as shared parts (control/store/served-state.ts); small settings.
+import { PROXY_SYNC_SCHEMA } from "./proxy-sync.ts";
 import { capStoredNacks } from "./xds-state.ts";
 
 export const SCHEMA = `
@@ -30,7 +31,7 @@ export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS xds_nacks (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, workload TEXT NOT NULL, node_id TEXT NOT NULL,
     type_url TEXT NOT NULL, version TEXT NOT NULL, nonce TEXT NOT NULL, message TEXT NOT NULL);
-`;
+${PROXY_SYNC_SCHEMA}`;
 
 /** Columns added after a table first shipped (SQLite has no ADD COLUMN IF NOT EXISTS). */
 export function migrate(sql: SqlStorage): void {

@@ -19,6 +19,10 @@ export class Lru<K, V> {
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
     return value;
   }
+
+  delete(key: K): void {
+    this.map.delete(key);
+  }
 }
 
 /** A value fetched at most once per `ttlMs` (0: every time). */

@@ -21,6 +21,7 @@ import { credentialsNeeded, fillCredentials } from "./translate/gateway-tls.ts";
 import { gatewayManifest } from "./gateway-manifest.ts";
 import type { DiscoveryKind } from "./translate/types.ts";
 import { servedModules, type ModuleName } from "./wasm-modules.ts";
+import { forwardSync, syncReport } from "../proxy/sync-report.ts";
 
 type XdsEnv = { Bindings: Env };
 export const xdsApi = new Hono<XdsEnv>();
@@ -76,8 +77,10 @@ xdsApi.post("/v3/*", async (c) => {
     return fail(c, 403, "Forbidden", `this token (${caller.namespace}/${caller.serviceAccount}) may not act as node ${namespace}/${serviceAccount ?? workload}`);
   const key = `${namespace}/${workload}`;
   const fillToken = caller.admin ? "" : token!;
-  const res = await (kind === "endpoints" ? serveEndpoints(c, req, key, caller) : serveConfig(c, kind, req, key, caller, fillToken));
-  // A NACK counts only from a caller the read path let read this workload's config.
+  const { res, held, sent } = await (kind === "endpoints" ? serveEndpoints(c, req, key, caller) : serveConfig(c, kind, req, key, caller, fillToken));
+  // Status and NACKs count only from a caller the read path let read this workload's config.
+  if (res.status < 400)
+    forwardSync(c.env, c.executionCtx, syncReport({ namespace, workload, nodeId: req.node.id, channel: kind, held, sent, nack: req.errorDetail?.message }));
   if (req.errorDetail && res.status < 400) {
     c.executionCtx.waitUntil(
       storeStub(c.env).recordNack({
@@ -97,9 +100,12 @@ async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "end
   const modules = await servedModules();
   const cp = controlPlaneOf(c.env, c.req.url);
   const suffix = versionSuffix([String(TRANSLATOR_VERSION), modules.router.sha256, modules.authz.sha256, cp.url]);
-  const result = await xdsDocument(c.env, key, caller, heldRevision(req.versionInfo, suffix));
-  if (result.status === 304) return c.body(null, 304);
-  if (result.status !== 200) return fail(c, result.status, result.status === 403 ? "Forbidden" : "NotFound", result.message);
+  const held = heldRevision(req.versionInfo, suffix);
+  // What the proxy holds, as a workload version ("" for none, or one another translation made).
+  const heldText = held === undefined ? "" : String(held);
+  const result = await xdsDocument(c.env, key, caller, held);
+  if (result.status === 304) return { res: c.body(null, 304), held: heldText, sent: heldText };
+  if (result.status !== 200) return { res: fail(c, result.status, result.status === 403 ? "Forbidden" : "NotFound", result.message), held: heldText, sent: "" };
   let resources = result.doc[kind] ?? [];
   // RDS names what it wants (one subscription per route configuration); LDS/CDS get everything.
   if (kind === "routes" && req.resourceNames.length) resources = resources.filter((r) => req.resourceNames.includes(String(r.name)));
@@ -107,16 +113,18 @@ async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "end
   const filled = fillTemplate(text, { host: cp.host, url: cp.url, token, sha256: { router: modules.router.sha256, authz: modules.authz.sha256 } });
   // A gateway's TLS listeners: its serving certificates go into this answer only, never stored.
   const withKeys = credentialsNeeded(filled).length ? fillCredentials(filled, new Map(Object.entries(await storeStub(c.env).gatewayCredentials(key)))) : filled;
-  if (withKeys === undefined) return fail(c, 503, "ServiceUnavailable", "a serving certificate of this gateway is not available yet; keep the last listeners and retry");
+  if (withKeys === undefined)
+    return { res: fail(c, 503, "ServiceUnavailable", "a serving certificate of this gateway is not available yet; keep the last listeners and retry"), held: heldText, sent: "" };
   c.header("cache-control", "no-store");
-  return c.body(withKeys, 200, { "content-type": "application/json" });
+  return { res: c.body(withKeys, 200, { "content-type": "application/json" }), held: heldText, sent: String(result.revision) };
 }
 
 /** EDS: versioned by content, so a poll is a 304 unless this cluster's endpoints changed. */
 async function serveEndpoints(c: Context<XdsEnv>, req: DiscoveryRequest, key: string, caller: Caller) {
+  const held = req.versionInfo;
   const result = await xdsDocument(c.env, key, caller, undefined);
-  if (result.status === 304) return c.body(null, 304);
-  if (result.status !== 200) return fail(c, result.status, result.status === 403 ? "Forbidden" : "NotFound", result.message);
+  if (result.status === 304) return { res: c.body(null, 304), held, sent: held };
+  if (result.status !== 200) return { res: fail(c, result.status, result.status === 403 ? "Forbidden" : "NotFound", result.message), held, sent: "" };
   const { version, endpoints } = await currentEndpoints(c.env);
   const names = req.resourceNames.length ? req.resourceNames : Object.keys(result.doc.eds).sort();
   const memoKey = `${version}|${result.revision}|${key}|${names.join(",")}`;
@@ -125,8 +133,8 @@ async function serveEndpoints(c: Context<XdsEnv>, req: DiscoveryRequest, key: st
     const resources = names.map((name) => endpointsFor(name, result.doc.eds[name], endpoints));
     answer = assignments.set(memoKey, { version: fnv1a(JSON.stringify(resources)), resources });
   }
-  if (req.versionInfo === answer.version) return c.body(null, 304);
-  return c.body(discoveryResponse("endpoints", answer.version, answer.resources), 200, { "content-type": "application/json" });
+  if (held === answer.version) return { res: c.body(null, 304), held, sent: held };
+  return { res: c.body(discoveryResponse("endpoints", answer.version, answer.resources), 200, { "content-type": "application/json" }), held, sent: answer.version };
 }
 
 // ---- bootstrap ----

@@ -26,6 +26,7 @@ import { getHeader, Pairs } from "./headers";
 import { JsonObject, JsonValue, parseJson } from "./json";
 import { logError, logInfo, logWarn, refreshLogLevel } from "./log";
 import { OUT_PTR, OUT_SIZE, OUT_U32, OUT_U64, takeOutString, utf8 } from "./mem";
+import { propertyPath, tryGetProperty } from "./property";
 import { sendLocalReply } from "./reply";
 
 export class ChannelSettings {
@@ -92,6 +93,16 @@ const STATUS = utf8(":status");
 const ETAG = utf8("etag");
 const NO_CONFIG_HEADERS = new Pairs().add("content-type", "text/plain").serialize();
 const MAX_TIMEOUT_MS: u32 = 5000;
+// Each poll names the proxy (Envoy's node id) and the filter (its root id), so the control plane
+// can say which proxies run which config version (proxy status).
+const NODE_ID = propertyPath(["xds", "node", "id"]);
+const ROOT_ID = propertyPath(["plugin_root_id"]);
+
+/** A string attribute, or "" when absent or not a string. */
+function attribute(path: ArrayBuffer): string {
+  const raw = tryGetProperty(path);
+  return raw === null ? "" : String.UTF8.decode(raw);
+}
 
 /** A filter fed by the config channel. Subclasses implement acceptConfig() (parse the tables;
  * false rejects the body and keeps the last good one) and call gate() first on each request. */
@@ -108,6 +119,8 @@ export abstract class MeshFilter extends Filter {
   private token: u32 = 0;
   private nextPollAt: f64 = 0;
   private tickMs: u32 = 0;
+  private nodeId: string = "";
+  private filterName: string = "";
 
   /** Parse/validate a new config body (the envelope and version order are already checked).
    * Return false, with a reason in `rejection`, to reject it and keep the last good one. */
@@ -120,6 +133,8 @@ export abstract class MeshFilter extends Filter {
     const settings = parseChannelSettings(text);
     if (settings === null) return false;
     this.settings = settings;
+    this.nodeId = attribute(NODE_ID);
+    this.filterName = attribute(ROOT_ID);
     this.setTickPeriod(settings.pollMs);
     this.poll();
     return true;
@@ -155,6 +170,8 @@ export abstract class MeshFilter extends Filter {
       .add("accept", "application/json");
     if (s.token.length > 0) headers.add("authorization", "Bearer " + s.token);
     if (this.configEtag.length > 0) headers.add("if-none-match", this.configEtag);
+    if (this.nodeId.length > 0) headers.add("x-mesh-node", this.nodeId);
+    if (this.filterName.length > 0) headers.add("x-mesh-filter", this.filterName);
     const h = headers.serialize();
     const cluster = utf8(s.cluster);
     const noTrailers = new Pairs().serialize();

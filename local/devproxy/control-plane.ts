@@ -9,6 +9,8 @@ export interface ControlPlaneOptions {
   ca?: string;
   /** The workload token (`POST /mesh/v1/workload-tokens`). */
   token: string;
+  /** The proxy's Envoy node id, sent with every request (x-mesh-node) so proxy status can name the pod. */
+  nodeId?: string;
 }
 
 export interface CpResponse {
@@ -32,7 +34,11 @@ export class ControlPlane {
   }
 
   request(path: string, opts: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<CpResponse> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}`, ...(opts.headers ?? {}) };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.options.token}`,
+      ...(this.options.nodeId ? { "x-mesh-node": this.options.nodeId } : {}),
+      ...(opts.headers ?? {}),
+    };
     if (opts.body !== undefined) headers["content-length"] = String(Buffer.byteLength(opts.body));
     return new Promise((resolve, reject) => {
       const req = request(

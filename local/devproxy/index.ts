@@ -115,7 +115,7 @@ export class DevProxy {
 
   private constructor(readonly options: DevProxyOptions) {
     this.log = options.log ?? (() => undefined);
-    this.cp = new ControlPlane(options.controlPlane);
+    this.cp = new ControlPlane({ ...options.controlPlane, nodeId: nodeIdOf(options) });
     this.upstreams = new Upstreams(options.endpoints, () => this.cert);
     this.meshCa = new MeshCaClient(this.cp);
     const { namespace, workload } = options;
@@ -142,7 +142,7 @@ export class DevProxy {
     const o = this.options;
     const pollMs = o.pollMs ?? 1000;
     const configPath = `/mesh/v1/proxy/${encodeURIComponent(o.namespace)}/${encodeURIComponent(o.workload)}/filter-config`;
-    const node = { xds: { node: { id: `${o.mode}~${o.pod}.${o.namespace}`, metadata: { NAMESPACE: o.namespace, WORKLOAD_NAME: o.workload, SERVICE_ACCOUNT: o.serviceAccount } } } };
+    const node = { xds: { node: { id: nodeIdOf(o), metadata: { NAMESPACE: o.namespace, WORKLOAD_NAME: o.workload, SERVICE_ACCOUNT: o.serviceAccount } } } };
     const common = { cp: this.cp, configPath, pollMs, log: this.log };
     this.authz = await RunningFilter.start({ ...common, name: "authz", wasmPath: join(o.wasmDir, "authz.wasm"), properties: node });
     this.router = await RunningFilter.start({ ...common, name: "router", wasmPath: join(o.wasmDir, "router.wasm"), properties: node });
@@ -598,6 +598,11 @@ function writeResponse(res: ServerResponse, headers: HeaderMap, reply: Response)
 function authorityPort(authority: string, fallback: number): number {
   const m = /:(\d+)$/.exec(authority);
   return m && !authority.endsWith("]") ? Number(m[1]) : fallback;
+}
+
+/** Istio's node id (`sidecar~<ip>~<pod>.<ns>~<ns>.svc.cluster.local`; gateways are `router`), which names the pod in proxy status. */
+function nodeIdOf(o: DevProxyOptions): string {
+  return `${o.mode === "gateway" ? "router" : "sidecar"}~127.0.0.1~${o.pod}.${o.namespace}~${o.namespace}.svc.cluster.local`;
 }
 
 function isSnapshot(v: unknown): v is WorkloadSnapshot {

@@ -201,7 +201,7 @@ test("AuthorizationPolicy: DENY without rules → spec.rules", () => {
   expectError(errorsOf("AuthorizationPolicy", { action: "DENY", selector }), "spec.rules", undefined, /never be triggered/);
 });
 
-test("RequestAuthentication: jwks and jwksUri together, bad jwksUri, header without name, no issuer", () => {
+test("RequestAuthentication: jwks and jwksUri together, bad jwksUri, header without name, neither issuer nor jwksUri", () => {
   expectError(
     errorsOf("RequestAuthentication", {
       jwtRules: [{ issuer: "a", jwksUri: "https://a/jwks.json", jwks: '{"keys":[]}' }],
@@ -220,7 +220,9 @@ test("RequestAuthentication: jwks and jwksUri together, bad jwksUri, header with
     "spec.jwtRules[0].fromHeaders[0].name",
     "FieldValueRequired",
   );
-  expectError(errorsOf("RequestAuthentication", { jwtRules: [{ jwksUri: "https://a/" }] }), "spec.jwtRules[0].issuer", "FieldValueRequired");
+  // Istio's rule: an issuer or a jwksUri (a jwksUri alone takes tokens of any issuer).
+  expectError(errorsOf("RequestAuthentication", { jwtRules: [{ audiences: ["a"] }] }), "spec.jwtRules[0].issuer", undefined, /issuer or jwksUri must be non-empty string/);
+  assert.deepEqual(errorsOf("RequestAuthentication", { jwtRules: [{ jwksUri: "https://a/" }] }), []);
   expectError(
     errorsOf("RequestAuthentication", { targetRef: { kind: "Service", name: "a", namespace: "other" } }),
     "spec.targetRef.namespace",

@@ -331,6 +331,34 @@ spec:
     await page.locator('tr[data-kind="VirtualService"][data-name="details"][data-validation="valid"]').waitFor();
   });
 
+  test("proxies: each proxy's xDS types as istioctl proxy-status says them; a NACK shows, live", async () => {
+    const token = await w.workloadToken("default", "bookinfo-ratings");
+    const idle = "ratings-v1-8c6b7d5f4-idle1";
+    const envoy = "ratings-v1-8c6b7d5f4-envoy";
+    const registered = await w.request(`/mesh/v1/proxy/default/ratings-v1/endpoints/${idle}`, {
+      method: "PUT",
+      token,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ip: "10.1.0.20", ports: { http: 9080 } }),
+    });
+    assert.equal(registered.status, 201, registered.body);
+    await page.goto(`${w.url}/ui/#/proxies`);
+    await page.locator(`tr[data-proxy="${idle}.default"][data-state="NOT SENT"]`).waitFor();
+    // An Envoy polling LDS (REST xDS) that rejects what it gets: the row turns ERROR without a reload.
+    const node = { id: `sidecar~10.1.0.21~${envoy}.default~default.svc.cluster.local`, metadata: { NAMESPACE: "default", WORKLOAD_NAME: "ratings-v1", SERVICE_ACCOUNT: "bookinfo-ratings", EDGE_MESH_TOKEN: token } };
+    const lds = (body: object) => w.request("/v3/discovery:listeners", { method: "POST", token: null, headers: { "content-type": "application/json" }, body: JSON.stringify({ node, ...body }) });
+    const version = (await lds({ version_info: "" })).json().version_info;
+    await lds({ version_info: "", response_nonce: version, error_detail: { message: "Error adding/updating listener(s) virtualInbound: bad filter" } });
+    const row = page.locator(`tr[data-proxy="${envoy}.default"][data-state="ERROR"]`);
+    await row.waitFor({ timeout: 15_000 });
+    assert.equal((await row.locator('td[data-type="LDS"]').innerText()).trim(), "✗ ERROR");
+    assert.equal((await row.locator('td[data-type="CDS"]').innerText()).trim(), "– NOT SENT");
+    await page.getByText(`${envoy}.default rejected its listeners: Error adding/updating listener(s) virtualInbound: bad filter`).waitFor();
+    await shot(page, "proxies");
+    assert.equal((await lds({ version_info: version })).status, 304);
+    await page.locator(`tr[data-proxy="${envoy}.default"][data-state="SYNCED"]`).waitFor({ timeout: 15_000 });
+  });
+
   test("narrow screen: every view fits without horizontal scrolling", async () => {
     const narrow = await newContext({ width: 390, height: 844 });
     try {

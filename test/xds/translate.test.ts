@@ -198,3 +198,14 @@ describe("translation details", () => {
     assert.equal(cp.transport_socket, undefined, "plain HTTP to a local control plane");
   });
 });
+
+test("a JWT rule with a jwksUri and no issuer (Istio accepts it) is a provider without issuer, valid for Envoy", () => {
+  const base = casesWorkloads().find(([, , w]) => w.workload.kind === "sidecar")![2];
+  const w: WorkloadSnapshot = { ...base, authz: { ...base.authz, jwt: [{ origin: "default/any-issuer", jwksUri: "https://keys.example.com/jwks.json" }] } };
+  const listener = translate(w, SETTINGS).listeners[0] as any;
+  assertEnvoyJson(TYPE.listener, listener, "listener");
+  const jwt = listener.filter_chains[0].filters[0].typed_config.http_filters.find((f: any) => f.name === "envoy.filters.http.jwt_authn").typed_config;
+  const provider = jwt.providers["default/any-issuer#0"];
+  assert.equal(provider.issuer, undefined);
+  assert.equal(provider.remote_jwks.http_uri.uri, "https://keys.example.com/jwks.json");
+});

@@ -13,7 +13,7 @@ interface AuthorizationPolicySpec {
 }
 
 interface RequestAuthenticationSpec {
-  jwtRules?: Omit<JwtRule, "origin">[];
+  jwtRules?: (Omit<JwtRule, "origin"> & { jwks_uri?: string })[];
 }
 
 function compact<T extends object>(obj: T): T {
@@ -42,6 +42,9 @@ export function compileAuthorization(policies: KubeObject[], workload: Workload,
 
 export function compileJwtRules(policies: KubeObject[], workload: Workload, registry: Registry): JwtRule[] {
   return applicablePolicies(policies, workload, registry).flatMap((p) =>
-    (specOf<RequestAuthenticationSpec>(p).jwtRules ?? []).map((r) => compact({ origin: `${p.metadata.namespace}/${p.metadata.name}`, ...r })),
+    // jwks_uri is the CRD's other spelling of jwksUri.
+    (specOf<RequestAuthenticationSpec>(p).jwtRules ?? []).map(({ jwks_uri, ...r }) =>
+      compact({ origin: `${p.metadata.namespace}/${p.metadata.name}`, ...r, jwksUri: r.jwksUri ?? jwks_uri }),
+    ),
   );
 }

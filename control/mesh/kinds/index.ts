@@ -14,6 +14,7 @@ import { authorizationPolicySchema, peerAuthenticationSchema, requestAuthenticat
 import { z } from "zod";
 import { computedColumn, fieldAt, pathColumn } from "./columns.ts";
 import type { KindSpec, KubeObject } from "./types.ts";
+import { POD_SYNC_CONDITION, SYNC_REASONS } from "../../proxy/sync-status.ts";
 
 const ISTIO_NETWORKING = ["v1alpha3", "v1beta1", "v1"];
 const ISTIO_SECURITY = ["v1beta1", "v1"];
@@ -49,6 +50,15 @@ function containerStatuses(obj: KubeObject): ContainerStatus[] {
 function podReady(obj: KubeObject): string {
   const total = ((fieldAt(obj, ["spec", "containers"]) as unknown[] | undefined) ?? []).length;
   return `${containerStatuses(obj).filter((s) => s.ready && s.state?.running).length}/${total}`;
+}
+
+const SYNC_STATES = Object.fromEntries(Object.entries(SYNC_REASONS).map(([state, reason]) => [reason, state]));
+
+/** The pod's ProxySynced condition as istioctl proxy-status words it (SYNCED, STALE, NOT SENT, ERROR). */
+function proxySyncState(obj: KubeObject): string {
+  const conditions = (fieldAt(obj, ["status", "conditions"]) as { type: string; reason?: string }[] | undefined) ?? [];
+  const reason = conditions.find((c) => c.type === POD_SYNC_CONDITION)?.reason;
+  return (reason && SYNC_STATES[reason]) ?? "<none>";
 }
 
 /** Derived kinds are never validated (never written): their schema accepts nothing. */
@@ -125,6 +135,7 @@ export const KINDS: readonly KindSpec[] = [
         1,
       ),
       computedColumn("Readiness Gates", "Pod readiness gates.", (o) => ((fieldAt(o, ["spec", "readinessGates"]) as unknown[]) ?? []).length || "<none>", 1),
+      computedColumn("Proxy", "Whether the pod's proxy runs the published config, as istioctl proxy-status says.", proxySyncState, 1),
     ],
     schema: NOT_WRITABLE,
     generationFields: [],

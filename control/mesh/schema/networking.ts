@@ -1408,7 +1408,9 @@ const serviceEntrySpec = z
         if (resolution === "DNS_ROUND_ROBIN" && endpoints.length > 1)
           fail(ctx, ["endpoints"], "DNS_ROUND_ROBIN mode cannot have multiple endpoints: there must only be 0 or 1 endpoint");
         endpoints.forEach((we, i) => {
-          checkEndpointAddress(ctx, ["endpoints", i], we.address, true);
+          // A DNS endpoint is resolved: a unix socket is neither a name nor an address.
+          if (we.address?.startsWith(UNIX_PREFIX)) fail(ctx, ["endpoints", i, "address"], `endpoint address "${we.address}" is not a valid FQDN or an IP address`);
+          else checkEndpointAddress(ctx, ["endpoints", i], we.address, true);
           checkEndpointPorts(we, i);
         });
         break;
@@ -1433,9 +1435,17 @@ const serviceEntrySpec = z
     }
   });
 
-export const serviceEntrySchema = customResource(serviceEntrySpec).superRefine((se, ctx) =>
-  checkExportTo(ctx, se.metadata.namespace ?? "", se.spec.exportTo, { serviceEntry: true }),
-);
+/** istiod's usesWaypoint: the istio.io/use-waypoint label names a waypoint (not empty, not "none"). */
+const usesWaypoint = (labels: Record<string, string> | undefined) => {
+  const waypoint = labels?.["istio.io/use-waypoint"];
+  return !!waypoint && waypoint.toLowerCase() !== "none";
+};
+
+export const serviceEntrySchema = customResource(serviceEntrySpec).superRefine((se, ctx) => {
+  checkExportTo(ctx, se.metadata.namespace ?? "", se.spec.exportTo, { serviceEntry: true });
+  if (se.spec.resolution === "DYNAMIC_DNS" && se.spec.location === "MESH_INTERNAL" && usesWaypoint(se.metadata.labels))
+    fail(ctx, ["spec", "location"], "location MESH_INTERNAL with resolution type DYNAMIC_DNS is not supported when using waypoints");
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sidecar

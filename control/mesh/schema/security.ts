@@ -510,9 +510,8 @@ const jwksUri = z
 
 const jwtRule = z
   .strictObject({
-    // istiod would take a rule with only jwksUri, but Envoy picks the rule for a token by its issuer,
-    // so this mesh requires every rule to name one.
-    issuer: z.string().min(1, "issuer must be a non-empty string"),
+    // Without an issuer (istiod's rule: issuer or jwksUri), Envoy's provider takes a token of any issuer.
+    issuer: z.string().optional(),
     audiences: z.array(z.string().min(1, "audience must be a non-empty string")).optional(),
     jwksUri: jwksUri.optional(),
     jwks_uri: jwksUri.optional(), // the CRD's alternative spelling (kubebuilder altName)
@@ -551,6 +550,7 @@ const jwtRule = z
     presence: z.enum(["OPTIONAL", "REQUIRED"]).optional(),
   })
   .superRefine((r, ctx) => {
+    if (!r.issuer && !r.jwksUri && !r.jwks_uri) ctx.addIssue({ code: "custom", path: ["issuer"], message: "issuer or jwksUri must be non-empty string" });
     const keySources = (["jwksUri", "jwks_uri", "jwks"] as const).filter((f) => r[f] !== undefined);
     for (const field of keySources.slice(1))
       ctx.addIssue({ code: "custom", path: [field], message: "only one of jwks or jwksUri can be set" });

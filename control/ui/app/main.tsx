@@ -1,18 +1,18 @@
 // The mesh dashboard (/ui): a login prompt until a token is given, then five views over the
-// public API — config, traffic, graph, explain, revisions — refreshed when the mesh revision moves
-// (the graph refreshes itself: its numbers move without a revision).
+// public API — config, traffic, graph, explain, revisions, proxies — refreshed when the mesh revision
+// moves (the graph and the proxies refresh themselves: their numbers move without a revision).
 import { render } from "preact";
-import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { apiClient, checkToken, storedToken, storeToken, type Api } from "./api.ts";
 import { ErrorBox } from "./components.tsx";
+import { usePolling } from "./polling.ts";
 import { tokenKind, type Finding, type KubeObject, type RevisionSummary } from "./model.ts";
 import { ConfigView } from "./views/config.tsx";
 import { ExplainView } from "./views/explain.tsx";
 import { GraphView } from "./views/graph.tsx";
+import { ProxiesView } from "./views/proxies.tsx";
 import { RevisionsView } from "./views/revisions.tsx";
 import { TrafficView } from "./views/traffic.tsx";
-
-const POLL_MS = 2000;
 
 /** The whole config at one revision, with the analyzers' findings. */
 export interface MeshData {
@@ -35,6 +35,7 @@ const VIEWS = [
   { id: "graph", title: "Graph", component: GraphView },
   { id: "explain", title: "Explain", component: ExplainView },
   { id: "revisions", title: "Revisions", component: RevisionsView },
+  { id: "proxies", title: "Proxies", component: ProxiesView },
 ] as const;
 
 function useHashRoute(): string[] {
@@ -96,29 +97,18 @@ function Dashboard({ token, onLogout }: { token: string; onLogout: (notice?: str
   const [liveError, setLiveError] = useState<string | null>(null);
 
   // Live updates: a conditional GET of the newest revision every 2 s (304 while nothing changed).
-  useEffect(() => {
-    let stopped = false;
-    let etag: string | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = async () => {
-      try {
-        const answer = await api.poll<{ items: RevisionSummary[] }>("/mesh/v1/revisions?limit=1", etag);
-        if (answer) {
-          etag = answer.etag;
-          setRevision(answer.body.items[0]?.revision ?? 0);
-        }
-        setLiveError(null);
-      } catch (e) {
-        if (!stopped) setLiveError(e instanceof Error ? e.message : String(e));
+  const revisionEtag = useRef<string | undefined>(undefined);
+  usePolling(
+    async () => {
+      const answer = await api.poll<{ items: RevisionSummary[] }>("/mesh/v1/revisions?limit=1", revisionEtag.current);
+      if (answer) {
+        revisionEtag.current = answer.etag;
+        setRevision(answer.body.items[0]?.revision ?? 0);
       }
-      if (!stopped) timer = setTimeout(tick, document.hidden ? POLL_MS * 5 : POLL_MS);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [api]);
+    },
+    setLiveError,
+    [api],
+  );
 
   useEffect(() => {
     if (revision === null) return;

@@ -79,7 +79,8 @@ function jwksSource(uri: string): JwksSource | undefined {
 /** Where a rule's keys come from: inline, its jwksUri, or (Istio's discovery, approximated) `<issuer>/.well-known/jwks.json`. */
 function jwksUri(rule: JwtRule): string | undefined {
   if (rule.jwks) return undefined;
-  return rule.jwksUri ?? `${rule.issuer.replace(/\/+$/, "")}/.well-known/jwks.json`;
+  // The schema requires an issuer or a jwksUri.
+  return rule.jwksUri ?? `${rule.issuer!.replace(/\/+$/, "")}/.well-known/jwks.json`;
 }
 
 /** RequestAuthentication as jwt_authn: a present token must verify against one provider (else
@@ -92,7 +93,7 @@ export function jwtAuthnFilter(rules: JwtRule[]): Json | undefined {
     const uri = jwksUri(rule);
     const source = uri ? jwksSource(uri) : undefined;
     providers[`${rule.origin}#${i}`] = {
-      issuer: rule.issuer,
+      ...(rule.issuer ? { issuer: rule.issuer } : {}),
       ...(rule.audiences?.length ? { audiences: rule.audiences } : {}),
       ...(rule.jwks
         ? { local_jwks: { inline_string: rule.jwks } }
