@@ -21,11 +21,13 @@ import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, 
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
 import type { AdmittedPod, ListResult, PatchType, PodRecord, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
-import { sameContent } from "./revision-diff.ts";
+import { objectChange, sameContent, type ObjectChange } from "./revision-diff.ts";
+import { changedObjectsPage, configPageAt, listPage, type ConfigPageStart, type ListPage, type ListPageRequest } from "./pages.ts";
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
+import { maxObjectsPerNamespace, objectTooLarge, quotaExceeded } from "./quota.ts";
 import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
 import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
@@ -161,11 +163,33 @@ export class ConfigStore extends DurableObject<Env> {
     return { revision: currentRevision(this.sql), compiledRevision: this.served.compiledRevision(), publishedRevision: this.served.publishedRevision(), ...this.served.stats(), lastCompile: this.lastReport ?? null, writtenSinceStart: this.totals };
   }
 
-  /** The whole config at a retained revision, or a Status when it is not retained. */
-  configAtRevision(revision: number): { revision: number; items: KubeObject[] } | KubeStatus {
+  /** A page of a list (see pages.ts): objects as they are, or as they were when the list began. */
+  listPage(ref: ResourceRef, req: ListPageRequest): ListPage | KubeStatus {
+    const page = listPage(this.sql, `${ref.group}/${ref.plural}`, ref.namespace, req);
+    return "kind" in page ? page : { ...page, items: page.items.map((o) => this.withFindings(o)) };
+  }
+
+  /** A page of the whole config at a retained revision, or a Status when it is not retained. */
+  configAtRevision(revision: number, start?: ConfigPageStart): { revision: number; items: KubeObject[]; next?: ConfigPageStart } | KubeStatus {
+    const unknown = this.unretained(revision);
+    if (unknown) return unknown;
+    const page = configPageAt(this.sql, revision, start, Number.MAX_SAFE_INTEGER);
+    return { revision, items: page.items.map(redacted), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  /** A page of what changed from one retained revision to another, object by object. */
+  revisionDiff(from: number, to: number, start?: ConfigPageStart): { changes: ObjectChange[]; next?: ConfigPageStart } | KubeStatus {
+    const unknown = this.unretained(from) ?? this.unretained(to);
+    if (unknown) return unknown;
+    const page = changedObjectsPage(this.sql, from, to, start, Number.MAX_SAFE_INTEGER);
+    const changes = page.items.flatMap(({ before, after }) => objectChange(before && redacted(before), after && redacted(after)));
+    return { changes, ...(page.next ? { next: page.next } : {}) };
+  }
+
+  private unretained(revision: number): KubeStatus | undefined {
     if (revision < oldestRevision(this.sql) || revision > currentRevision(this.sql))
       return status(404, "NotFound", `revision ${revision} is not retained (retained: ${oldestRevision(this.sql)}..${currentRevision(this.sql)})`);
-    return { revision, items: [...configAt(this.sql, revision).values()].map(redacted).sort(byKey) };
+    return undefined;
   }
 
   // ---- reads (proxy read path fallbacks, when KV has not caught up) ----
@@ -351,8 +375,8 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** A new revision whose config equals that of `to` (history is never rewritten). */
   async rollback(to: number): Promise<{ revision: number } | KubeStatus> {
-    const target = this.configAtRevision(to);
-    if ("kind" in target) return target;
+    const unknown = this.unretained(to);
+    if (unknown) return unknown;
     const wanted = configAt(this.sql, to);
     const result = this.transaction((tx) => {
       const current = this.currentObjects();
@@ -518,6 +542,8 @@ export class ConfigStore extends DurableObject<Env> {
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const created = stampCreated(spec, candidate, this.stamp(tx));
+    const refused = objectTooLarge(spec, created) ?? quotaExceeded(this.sql, spec, ns, name, maxObjectsPerNamespace(this.env));
+    if (refused) return fail(refused);
     this.put(tx, spec, ns, created, "create");
     return { ok: true, code: 201, object: created };
   }
@@ -529,6 +555,8 @@ export class ConfigStore extends DurableObject<Env> {
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const updated = stampUpdated(spec, current, candidate, this.stamp(tx));
     if (!updated) return { ok: true, code: 200, object: current };
+    const tooLarge = objectTooLarge(spec, updated);
+    if (tooLarge) return fail(tooLarge);
     this.put(tx, spec, ns, updated, "update");
     return { ok: true, code: 200, object: updated };
   }
@@ -762,12 +790,6 @@ function kindFor(group: string, plural: string): KindSpec {
   const spec = KINDS.find((k) => k.group === group && k.plural === plural);
   if (!spec) throw new Error(`unknown resource ${group}/${plural}`);
   return spec;
-}
-
-function byKey(a: KubeObject, b: KubeObject): number {
-  const ka = `${a.apiVersion}/${a.kind}/${a.metadata.namespace ?? ""}/${a.metadata.name}`;
-  const kb = `${b.apiVersion}/${b.kind}/${b.metadata.namespace ?? ""}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function withName(obj: KubeObject, name: string): KubeObject {
