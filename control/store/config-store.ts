@@ -27,6 +27,7 @@ import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts"
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
+import { cancelPendingCascades, withoutOrphans } from "./namespace-cascade.ts";
 import { maxObjectsPerNamespace, objectTooLarge, quotaExceeded } from "./quota.ts";
 import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
 import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
@@ -377,8 +378,9 @@ export class ConfigStore extends DurableObject<Env> {
   async rollback(to: number): Promise<{ revision: number } | KubeStatus> {
     const unknown = this.unretained(to);
     if (unknown) return unknown;
-    const wanted = configAt(this.sql, to);
+    const wanted = withoutOrphans(configAt(this.sql, to));
     const result = this.transaction((tx) => {
+      cancelPendingCascades(this.sql);
       const current = this.currentObjects();
       for (const key of current.keys()) if (!wanted.has(key)) this.removeKey(tx, key);
       for (const [key, obj] of wanted) {
@@ -396,8 +398,10 @@ export class ConfigStore extends DurableObject<Env> {
       return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Revision", metadata: { name: String(tx.revision) } } };
     }, false);
     if (!result.ok) return result.status;
-    await this.scheduleCompile();
-    return { revision: Number(result.object.metadata.name) };
+    // Nothing to change (a rollback to the config as it is) makes no revision: the current one is the answer.
+    const revision = currentRevision(this.sql);
+    if (revision === Number(result.object.metadata.name)) await this.scheduleCompile();
+    return { revision };
   }
 
   /**
@@ -488,6 +492,7 @@ export class ConfigStore extends DurableObject<Env> {
 
     switch (req.op) {
       case "create":
+        if (req.body.metadata?.resourceVersion) return fail(badRequest("resourceVersion should not be set on objects to be created"));
         return this.create(spec, ns, req.body, tx);
       case "replace": {
         const current = this.read(resource, ns, req.name);
