@@ -28,6 +28,7 @@ import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
 import { cancelPendingCascades, withoutOrphans } from "./namespace-cascade.ts";
+import { maxServedBytesPerWorkload, ServedBudget } from "./served-budget.ts";
 import { maxObjectsPerNamespace, objectTooLarge, quotaExceeded } from "./quota.ts";
 import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
 import { EndpointRegistry, EndpointLimits, type EndpointCaller } from "./endpoints.ts";
@@ -97,6 +98,7 @@ export class ConfigStore extends DurableObject<Env> {
   private findingsByObject?: Map<string, Finding[]>;
   private lastReport?: CompileReport;
   private readonly totals = { storage: { rows: 0, bytes: 0 }, kv: { rows: 0, bytes: 0 } };
+  private readonly budget: ServedBudget;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -105,6 +107,7 @@ export class ConfigStore extends DurableObject<Env> {
     migrate(this.sql);
     this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at), EndpointLimits.fromEnv(env));
     this.served = new ServedState(this.sql, env.MESH_KV, graceMs(env));
+    this.budget = new ServedBudget(maxServedBytesPerWorkload(env));
     ctx.blockConcurrencyWhile(async () => {
       // A store that served per-workload copies (before shared parts) compiles its state anew.
       if (this.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workloads'").toArray().length > 0) {
@@ -367,11 +370,27 @@ export class ConfigStore extends DurableObject<Env> {
     // An update keeps the status the object had (as the Kubernetes API does); the next read
     // shows the new generation's own.
     const previous = req.op === "create" ? undefined : this.read(`${req.group}/${req.plural}`, spec.namespaced ? req.namespace : "", req.name);
-    const result = this.transaction((tx) => this.apply(spec, req, tx), req.dryRun);
+    const result = this.transaction((tx) => this.withinServedBudget(spec, this.apply(spec, req, tx), tx), req.dryRun);
     if (result.ok && !req.dryRun) await this.scheduleCompile();
     if (!result.ok || !previous || req.op === "delete") return result;
     const status = this.withFindings(previous).status;
     return status === undefined ? result : { ...result, object: { ...result.object, status } };
+  }
+
+  /** A written object that would make some workload's served config pass a budget rolls the write back. */
+  private withinServedBudget(spec: KindSpec, result: WriteResult, tx: Transaction): WriteResult {
+    const written = result.ok ? tx.changes.find((c) => c.body)?.body : undefined;
+    if (!written) return result;
+    const problem = this.budget.check(spec, written, () => {
+      const after = new Map(this.currentObjects());
+      for (const c of tx.changes) {
+        if (c.body) after.set(objectKey(c.resource, c.namespace, c.name), c.body);
+        else after.delete(objectKey(c.resource, c.namespace, c.name));
+      }
+      return after.values();
+    });
+    if (problem) throw new Rollback(fail(problem));
+    return result;
   }
 
   /** A new revision whose config equals that of `to` (history is never rewritten). */
@@ -468,7 +487,9 @@ export class ConfigStore extends DurableObject<Env> {
       const storage = this.ctx.storage.transactionSync(() => {
         const config = meshConfig(this.currentObjects().values());
         const registry = buildRegistry(config);
-        const written = this.served.record(splitMesh(compileServed(config, registry, revision), targetPorts(registry)), revision);
+        const split = splitMesh(compileServed(config, registry, revision), targetPorts(registry));
+        this.budget.compiled(split);
+        const written = this.served.record(split, revision);
         this.findingsMemo = analyze(config, registry);
         this.findingsByObject = undefined;
         putSetting(this.sql, "findings", JSON.stringify(this.findingsMemo));
