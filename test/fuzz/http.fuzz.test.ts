@@ -12,28 +12,12 @@ import assert from "node:assert/strict";
 import { request } from "node:https";
 import { after, before, describe, test } from "node:test";
 import { SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
+import { prng, type Rng } from "../support/prng.ts";
 
 const TOTAL = Number(process.env.FUZZ_HTTP_REQUESTS ?? "1200");
 const SEED = Number(process.env.FUZZ_SEED ?? "20261203") >>> 0;
 const REQUEST_TIMEOUT_MS = 20_000;
-const CONCURRENCY = 6;
-
-/** mulberry32. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const chance = (p: number) => next() < p;
-  return { next, int, pick, chance };
-}
-type Rng = ReturnType<typeof prng>;
+const CONCURRENCY = Number(process.env.FUZZ_HTTP_CONCURRENCY ?? "6");
 
 type Auth = "none" | "forged" | "read" | "workload" | "admin";
 const AUTHS: Auth[] = ["none", "forged", "read", "workload", "admin"];
@@ -216,12 +200,16 @@ function path(r: Rng): string {
 
 interface Outcome {
   status: number;
+  started: number;
   ms: number;
   method: string;
   path: string;
   auth: Auth;
   error?: string;
   body: string;
+  /** What was sent (the start of it), for a failure's report. */
+  sent: string;
+  contentType?: string;
 }
 
 function send(w: TestWorker, tokens: Record<Auth, string | null>, r: Rng, auth: Auth): Promise<Outcome> {
@@ -237,7 +225,9 @@ function send(w: TestWorker, tokens: Record<Auth, string | null>, r: Rng, auth: 
   const url = new URL(w.url);
   const started = Date.now();
   return new Promise((resolve) => {
-    const done = (status: number, body: string, error?: string) => resolve({ status, ms: Date.now() - started, method, path: p, auth, body: body.slice(0, 300), error });
+    const sent = payload === undefined ? "" : Buffer.from(payload).subarray(0, 200).toString("latin1");
+    const done = (status: number, body: string, error?: string) =>
+      resolve({ status, started, ms: Date.now() - started, method, path: p, auth, body: body.slice(0, 300), error, sent, contentType: headers["content-type"] });
     const req = request(
       { host: url.hostname, port: url.port, path: p, method, headers: { ...headers, ...(payload !== undefined ? { "content-length": String(Buffer.byteLength(payload)) } : {}) }, ca: w.ca, timeout: REQUEST_TIMEOUT_MS },
       (res) => {
@@ -305,6 +295,17 @@ function report(label: string, outcomes: Outcome[]): void {
 
 function check(outcomes: Outcome[]): void {
   const bad = outcomes.filter((o) => o.status >= 500 || o.status === -1);
+  // The requests in flight when the first one failed: the culprit is among them.
+  const first = bad[0];
+  if (first)
+    console.log(
+      `in flight at the first failure:\n${outcomes
+        .filter((o) => o.started <= first.started + first.ms && o.started + o.ms >= first.started)
+        .map((o) => `${o.auth} ${o.method} ${o.path.slice(0, 300)} → ${o.status} in ${o.ms} ms; content-type ${o.contentType ?? "-"}; body ${o.sent.slice(0, 200)}`)
+        .join("\n")}`,
+    );
+  // What wrangler dev said besides its request log (a restart, an uncaught error): the why of a 5xx.
+  if (bad.length > 0) console.log(`wrangler dev's output:\n${w.output().split("\n").filter((l) => !l.includes("[wrangler:info]")).slice(-150).join("\n")}`);
   assert.deepEqual(
     bad.slice(0, 10).map((o) => `${o.auth} ${o.method} ${o.path.slice(0, 200)} → ${o.status} ${o.error ?? ""} ${o.body}`),
     [],
