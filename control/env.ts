@@ -22,6 +22,10 @@ export interface Env {
   MESH_ENDPOINT_TTL_SECONDS?: string;
   /** How many pods one workload may register (default 256); past it a registration gets 403. */
   MESH_MAX_PODS_PER_WORKLOAD?: string;
+  /** How many objects of one resource a namespace may hold (default 1000; cf. ResourceQuota `count/<resource>`); past it a create gets 403. */
+  MESH_MAX_OBJECTS_PER_NAMESPACE?: string;
+  /** How many bytes of configuration one workload may be served (default 16 MiB); a write that would pass it gets 413. */
+  MESH_MAX_SERVED_BYTES_PER_WORKLOAD?: string;
   /** The cluster's service-account JWKS (`kubectl get --raw /openid/v1/jwks`), to accept projected tokens. */
   MESH_KUBERNETES_JWKS?: string;
   MESH_KUBERNETES_ISSUER?: string;

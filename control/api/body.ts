@@ -3,6 +3,7 @@
 import { bodyLimit } from "hono/body-limit";
 import { parse as parseYaml } from "yaml";
 import type { PatchType } from "../store/requests.ts";
+import { duplicateKey } from "./json-duplicates.ts";
 import { status, type KubeStatus } from "./status.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -80,6 +81,8 @@ export function parseBody(text: string, contentType: string | undefined): Decode
     const detail = e instanceof Error ? e.message.split("\n")[0] : String(e);
     return { ok: false, status: status(400, "BadRequest", `the request body is not valid ${yaml ? "YAML" : "JSON"}: ${detail}`) };
   }
+  const duplicate = yaml ? undefined : duplicateKey(text);
+  if (duplicate !== undefined) return { ok: false, status: status(400, "BadRequest", `strict decoding error: duplicate field "${duplicate.slice(0, 300)}"`) };
   const problem = treeProblem(value);
   return problem ? { ok: false, status: status(400, "BadRequest", problem) } : { ok: true, value };
 }

@@ -3,7 +3,7 @@
 import { Hono, type Context } from "hono";
 import { formatText } from "../mesh/analyze/index.ts";
 import type { Env } from "../env.ts";
-import { diffConfigs } from "../store/revision-diff.ts";
+import { everyPage } from "./pagination.ts";
 import { configStore } from "./resources.ts";
 import { badRequest, type KubeStatus } from "./status.ts";
 
@@ -57,8 +57,9 @@ meshAdminApi.get("/mesh/v1/served", async (c) => c.json(await configStore(c.env)
 meshAdminApi.get("/mesh/v1/revisions/:revision", async (c) => {
   const revision = revisionParam(c, "revision");
   if (revision === undefined) return c.json(badRequest("revision: a number is required"), 400);
-  const config = await configStore(c.env).configAtRevision(revision);
-  return isStatus(config) ? c.json(config, config.code as 404) : c.json(config);
+  const store = configStore(c.env);
+  const pages = await everyPage((start) => store.configAtRevision(revision, start));
+  return isStatus(pages) ? c.json(pages, pages.code as 404) : c.json({ revision, items: pages.flatMap((p) => p.items) });
 });
 
 meshAdminApi.get("/mesh/v1/revisions/:from/diff/:to", async (c) => {
@@ -66,10 +67,8 @@ meshAdminApi.get("/mesh/v1/revisions/:from/diff/:to", async (c) => {
   const to = revisionParam(c, "to");
   if (from === undefined || to === undefined) return c.json(badRequest("revisions must be numbers"), 400);
   const store = configStore(c.env);
-  const [a, b] = await Promise.all([store.configAtRevision(from), store.configAtRevision(to)]);
-  if (isStatus(a)) return c.json(a, a.code as 404);
-  if (isStatus(b)) return c.json(b, b.code as 404);
-  return c.json({ from, to, changes: diffConfigs(a.items, b.items) });
+  const pages = await everyPage((start) => store.revisionDiff(from, to, start));
+  return isStatus(pages) ? c.json(pages, pages.code as 404) : c.json({ from, to, changes: pages.flatMap((p) => p.changes) });
 });
 
 meshAdminApi.post("/mesh/v1/rollback", async (c) => {

@@ -8,6 +8,8 @@ import type { Finding } from "../mesh/analyze/index.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import type { RevisionSummary } from "../store/history.ts";
 import type { ProxyStatus } from "../proxy/sync-status.ts";
+import type { ConfigPageStart, ListPage, ListPageRequest } from "../store/pages.ts";
+import type { ObjectChange } from "../store/revision-diff.ts";
 import type { AdmittedPod, ListResult, PodRecord, ResourceRef, WriteRequest, WriteResult } from "../store/requests.ts";
 import { asObject, parseBody, patchTypeOf } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";
@@ -17,6 +19,7 @@ import { badRequest, notFound, qualifiedResource, status, type KubeStatus } from
 import { toTable, wantsTable } from "./table.ts";
 import { warningHeader } from "./warning.ts";
 import { shapeWatch } from "./watch.ts";
+import { listOptions, pagedList } from "./pagination.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/decode.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -31,7 +34,9 @@ export interface StoreClient {
   findings(namespace?: string): Promise<Finding[]>;
   revisions(limit: number, before?: number): Promise<{ items: RevisionSummary[]; compiledRevision: number; publishedRevision: number }>;
   servedStats(): Promise<object>;
-  configAtRevision(revision: number): Promise<{ revision: number; items: KubeObject[] } | KubeStatus>;
+  listPage(ref: ResourceRef, req: ListPageRequest): Promise<ListPage | KubeStatus>;
+  configAtRevision(revision: number, start?: ConfigPageStart): Promise<{ revision: number; items: KubeObject[]; next?: ConfigPageStart } | KubeStatus>;
+  revisionDiff(from: number, to: number, start?: ConfigPageStart): Promise<{ changes: ObjectChange[]; next?: ConfigPageStart } | KubeStatus>;
   rollback(to: number): Promise<{ revision: number } | KubeStatus>;
   watch(ref: ResourceRef, opts: { resourceVersion?: string; allowBookmarks: boolean; timeoutSeconds?: number; withBefore: boolean }): Promise<ReadableStream<Uint8Array> | KubeStatus>;
   gatewayApiProxies(gatewayClass: string, namespace?: string, compileFirst?: boolean): Promise<{ gateway: KubeObject; proxy: WorkloadSnapshot }[]>;
@@ -134,26 +139,17 @@ async function list(c: Ctx, path: ResourcePath): Promise<Response> {
     // identity: a compressing proxy (Cloudflare's edge, wrangler dev) would hold events back to fill its blocks.
     return new Response(body, { headers: { "content-type": "application/json", "cache-control": "no-cache", "content-encoding": "identity" } });
   }
-  const [{ items, revision }, derived] = await Promise.all([
-    path.spec.readOnly ? { items: [], revision: 0 } : configStore(c.env).list(refOf(path)),
-    derives(path.spec) ? derivedObjects(c, path.spec, path.namespace) : [],
-  ]);
-  // A stored object wins over a derived one of the same name (a user's Service over a gateway's).
-  const names = new Set(items.map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`));
-  const byName = (o: KubeObject) => `${o.metadata.namespace ?? ""}\u0000${o.metadata.name}`;
-  const all = [...items, ...derived.filter((o) => !names.has(`${o.metadata.namespace ?? ""}/${o.metadata.name}`))].sort((a, b) =>
-    byName(a) < byName(b) ? -1 : byName(a) > byName(b) ? 1 : 0,
-  );
-  const selected = all
-    .filter((o) => matches(labelSelector, o.metadata.labels) && matches(fieldSelector, fieldsOf(o, fieldKeys)))
-    .map((o) => inVersion(o, path.spec, path.version));
-  if (wantsTable(c.req.header("accept"))) return c.json(toTable(path.spec, selected, revision, new Date()));
-  return c.json({
-    kind: `${path.spec.kind}List`,
-    apiVersion: apiVersionOf(path.spec, path.version),
-    metadata: { resourceVersion: String(revision) },
-    items: selected,
-  });
+  const options = listOptions({ limit: c.req.query("limit"), continue: c.req.query("continue"), resourceVersion: c.req.query("resourceVersion") });
+  if ("kind" in options) return fail(c, options);
+  const keep = (o: KubeObject) => matches(labelSelector, o.metadata.labels) && matches(fieldSelector, fieldsOf(o, fieldKeys));
+  const derived = derives(path.spec) ? await derivedObjects(c, path.spec, path.namespace) : [];
+  // Kinds only derived (pods) have no stored objects: their pages are the derived ones alone.
+  const page = await pagedList(configStore(c.env), refOf(path), options, keep, derived);
+  if ("kind" in page) return fail(c, page);
+  const selected = page.items.map((o) => inVersion(o, path.spec, path.version));
+  const metadata = { resourceVersion: String(page.revision), ...(page.continue ? { continue: page.continue } : {}) };
+  if (wantsTable(c.req.header("accept"))) return c.json({ ...toTable(path.spec, selected, page.revision, new Date()), metadata });
+  return c.json({ kind: `${path.spec.kind}List`, apiVersion: apiVersionOf(path.spec, path.version), metadata, items: selected });
 }
 
 /** The kind in the body must be the kind of the URL, in one of its served versions. */

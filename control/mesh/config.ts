@@ -48,6 +48,11 @@ const FIELD_BY_KIND: Record<string, keyof MeshConfig> = {
   "v1/Secret": "secrets",
 };
 
+/** Whether the compiler reads objects of this kind (a write of one can change what proxies are served). */
+export function compilerReads(obj: { apiVersion: string; kind: string }): boolean {
+  return `${obj.apiVersion}/${obj.kind}` in FIELD_BY_KIND;
+}
+
 /** Oldest first, then by namespace/name: Istio's order when several objects compete. */
 export function byAge(a: KubeObject, b: KubeObject): number {
   const ta = a.metadata.creationTimestamp ?? "";

@@ -25,11 +25,15 @@ import { configAt, currentRevision, listRevisions, logRevision, oldestRevision, 
 import { mergePatch } from "./merge-patch.ts";
 import { nameErrors, normalize, stampCreated, stampUpdated, type Stamp } from "./objects.ts";
 import type { AdmittedPod, ListResult, PatchType, PodRecord, ResourceRef, WriteRequest, WriteResult } from "./requests.ts";
-import { sameContent } from "./revision-diff.ts";
+import { objectChange, sameContent, type ObjectChange } from "./revision-diff.ts";
+import { changedObjectsPage, configPageAt, listPage, type ConfigPageStart, type ListPage, type ListPageRequest } from "./pages.ts";
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
 import { splitMesh } from "../served/split.ts";
+import { cancelPendingCascades, withoutOrphans } from "./namespace-cascade.ts";
+import { maxServedBytesPerWorkload, ServedBudget } from "./served-budget.ts";
+import { maxObjectsPerNamespace, objectTooLarge, quotaExceeded } from "./quota.ts";
 import { admittedPodFor, recordAdmittedPod } from "./admitted-pods.ts";
 import { EndpointRegistry, EndpointLimits, type EndpointCaller, type LivePod } from "./endpoints.ts";
 import { listNacks, recordNack, type Nack } from "./xds-state.ts";
@@ -108,6 +112,7 @@ export class ConfigStore extends DurableObject<Env> {
   private findingsByObject?: Map<string, Finding[]>;
   private lastReport?: CompileReport;
   private readonly totals = { storage: { rows: 0, bytes: 0 }, kv: { rows: 0, bytes: 0 } };
+  private readonly budget: ServedBudget;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -116,6 +121,7 @@ export class ConfigStore extends DurableObject<Env> {
     migrate(this.sql);
     this.endpoints = new EndpointRegistry(this.sql, env.MESH_KV, (at) => this.wakeAt(at), EndpointLimits.fromEnv(env));
     this.served = new ServedState(this.sql, env.MESH_KV, graceMs(env));
+    this.budget = new ServedBudget(maxServedBytesPerWorkload(env));
     ctx.blockConcurrencyWhile(async () => {
       // A store that served per-workload copies (before shared parts) compiles its state anew.
       if (this.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'workloads'").toArray().length > 0) {
@@ -197,11 +203,33 @@ export class ConfigStore extends DurableObject<Env> {
     return { revision: this.headRevision(), compiledRevision: this.served.compiledRevision(), publishedRevision: this.served.publishedRevision(), ...this.served.stats(), lastCompile: this.lastReport ?? null, writtenSinceStart: this.totals };
   }
 
-  /** The whole config at a retained revision, or a Status when it is not retained. */
-  configAtRevision(revision: number): { revision: number; items: KubeObject[] } | KubeStatus {
+  /** A page of a list (see pages.ts): objects as they are, or as they were when the list began. */
+  listPage(ref: ResourceRef, req: ListPageRequest): ListPage | KubeStatus {
+    const page = listPage(this.sql, `${ref.group}/${ref.plural}`, ref.namespace, req);
+    return "kind" in page ? page : { ...page, items: page.items.map((o) => this.withFindings(o)) };
+  }
+
+  /** A page of the whole config at a retained revision, or a Status when it is not retained. */
+  configAtRevision(revision: number, start?: ConfigPageStart): { revision: number; items: KubeObject[]; next?: ConfigPageStart } | KubeStatus {
+    const unknown = this.unretained(revision);
+    if (unknown) return unknown;
+    const page = configPageAt(this.sql, revision, start, Number.MAX_SAFE_INTEGER);
+    return { revision, items: page.items.map(redacted), ...(page.next ? { next: page.next } : {}) };
+  }
+
+  /** A page of what changed from one retained revision to another, object by object. */
+  revisionDiff(from: number, to: number, start?: ConfigPageStart): { changes: ObjectChange[]; next?: ConfigPageStart } | KubeStatus {
+    const unknown = this.unretained(from) ?? this.unretained(to);
+    if (unknown) return unknown;
+    const page = changedObjectsPage(this.sql, from, to, start, Number.MAX_SAFE_INTEGER);
+    const changes = page.items.flatMap(({ before, after }) => objectChange(before && redacted(before), after && redacted(after)));
+    return { changes, ...(page.next ? { next: page.next } : {}) };
+  }
+
+  private unretained(revision: number): KubeStatus | undefined {
     if (revision < oldestRevision(this.sql) || revision > this.headRevision())
       return status(404, "NotFound", `revision ${revision} is not retained (retained: ${oldestRevision(this.sql)}..${this.headRevision()})`);
-    return { revision, items: [...configAt(this.sql, revision).values()].map(redacted).sort(byKey) };
+    return undefined;
   }
 
   // ---- reads (proxy read path fallbacks, when KV has not caught up) ----
@@ -408,19 +436,36 @@ export class ConfigStore extends DurableObject<Env> {
     // An update keeps the status the object had (as the Kubernetes API does); the next read
     // shows the new generation's own.
     const previous = req.op === "create" ? undefined : this.read(`${req.group}/${req.plural}`, spec.namespaced ? req.namespace : "", req.name);
-    const result = this.transaction((tx) => this.apply(spec, req, tx), req.dryRun);
+    const result = this.transaction((tx) => this.withinServedBudget(spec, this.apply(spec, req, tx), tx), req.dryRun);
     if (result.ok && !req.dryRun) await this.scheduleCompile();
     if (!result.ok || !previous || req.op === "delete") return result;
     const status = this.withFindings(previous).status;
     return status === undefined ? result : { ...result, object: { ...result.object, status } };
   }
 
+  /** A written object that would make some workload's served config pass a budget rolls the write back. */
+  private withinServedBudget(spec: KindSpec, result: WriteResult, tx: Transaction): WriteResult {
+    const written = result.ok ? tx.changes.find((c) => c.body)?.body : undefined;
+    if (!written) return result;
+    const problem = this.budget.check(spec, written, () => {
+      const after = new Map(this.currentObjects());
+      for (const c of tx.changes) {
+        if (c.body) after.set(objectKey(c.resource, c.namespace, c.name), c.body);
+        else after.delete(objectKey(c.resource, c.namespace, c.name));
+      }
+      return after.values();
+    });
+    if (problem) throw new Rollback(fail(problem));
+    return result;
+  }
+
   /** A new revision whose config equals that of `to` (history is never rewritten). */
   async rollback(to: number): Promise<{ revision: number } | KubeStatus> {
-    const target = this.configAtRevision(to);
-    if ("kind" in target) return target;
-    const wanted = configAt(this.sql, to);
+    const unknown = this.unretained(to);
+    if (unknown) return unknown;
+    const wanted = withoutOrphans(configAt(this.sql, to));
     const result = this.transaction((tx) => {
+      cancelPendingCascades(this.sql);
       const current = this.currentObjects();
       for (const key of current.keys()) if (!wanted.has(key)) this.removeKey(tx, key);
       for (const [key, obj] of wanted) {
@@ -438,8 +483,10 @@ export class ConfigStore extends DurableObject<Env> {
       return { ok: true, code: 200, object: { apiVersion: "v1", kind: "Revision", metadata: { name: String(tx.revision) } } };
     }, false);
     if (!result.ok) return result.status;
-    await this.scheduleCompile();
-    return { revision: Number(result.object.metadata.name) };
+    // Nothing to change (a rollback to the config as it is) makes no revision: the current one is the answer.
+    const revision = this.headRevision();
+    if (revision === Number(result.object.metadata.name)) await this.scheduleCompile();
+    return { revision };
   }
 
   /**
@@ -521,7 +568,9 @@ export class ConfigStore extends DurableObject<Env> {
     try {
       const storage = this.ctx.storage.transactionSync(() => {
         const { config, registry } = this.configNow();
-        const written = this.served.record(splitMesh(compileServed(config, registry, revision), targetPorts(registry)), revision);
+        const split = splitMesh(compileServed(config, registry, revision), targetPorts(registry));
+        this.budget.compiled(split);
+        const written = this.served.record(split, revision);
         this.analysisInput = { config, registry };
         this.findingsMemo = this.findingsByObject = undefined;
         this.sql.exec("DELETE FROM settings WHERE key = 'findings'");
@@ -545,6 +594,7 @@ export class ConfigStore extends DurableObject<Env> {
 
     switch (req.op) {
       case "create":
+        if (req.body.metadata?.resourceVersion) return fail(badRequest("resourceVersion should not be set on objects to be created"));
         return this.create(spec, ns, req.body, tx);
       case "replace": {
         const current = this.read(resource, ns, req.name);
@@ -599,6 +649,8 @@ export class ConfigStore extends DurableObject<Env> {
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const created = stampCreated(spec, candidate, this.stamp(tx));
+    const refused = objectTooLarge(spec, created) ?? quotaExceeded(this.sql, spec, ns, name, maxObjectsPerNamespace(this.env));
+    if (refused) return fail(refused);
     this.put(tx, spec, ns, created, "create");
     return accepted(201, created, spec, candidate);
   }
@@ -610,6 +662,8 @@ export class ConfigStore extends DurableObject<Env> {
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const updated = stampUpdated(spec, current, candidate, this.stamp(tx));
     if (!updated) return accepted(200, current, spec, candidate);
+    const tooLarge = objectTooLarge(spec, updated);
+    if (tooLarge) return fail(tooLarge);
     this.put(tx, spec, ns, updated, "update");
     return accepted(200, updated, spec, candidate);
   }
@@ -849,12 +903,6 @@ function kindFor(group: string, plural: string): KindSpec {
   const spec = KINDS.find((k) => k.group === group && k.plural === plural);
   if (!spec) throw new Error(`unknown resource ${group}/${plural}`);
   return spec;
-}
-
-function byKey(a: KubeObject, b: KubeObject): number {
-  const ka = `${a.apiVersion}/${a.kind}/${a.metadata.namespace ?? ""}/${a.metadata.name}`;
-  const kb = `${b.apiVersion}/${b.kind}/${b.metadata.namespace ?? ""}/${b.metadata.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 function withName(obj: KubeObject, name: string): KubeObject {

@@ -47,7 +47,9 @@ export interface Stamp {
   uid: string;
 }
 
-export function stampCreated(spec: KindSpec, obj: KubeObject, stamp: Stamp): KubeObject {
+/** A new object, as stored: server-set metadata, and no status (a subresource: what a client sends for it on create is dropped, as the API server drops it). */
+export function stampCreated(spec: KindSpec, sent: KubeObject, stamp: Stamp): KubeObject {
+  const { status: _dropped, ...obj } = sent;
   const metadata = {
     ...obj.metadata,
     uid: stamp.uid,

@@ -1,4 +1,4 @@
-// The difference between two configs (two revisions), object by object; resourceVersion
+// The difference between two revisions, object by object; resourceVersion
 // alone does not make an object "changed".
 import type { KubeObject } from "../mesh/kinds/types.ts";
 import { sortKeys } from "./objects.ts";
@@ -21,21 +21,14 @@ export function sameContent(a: KubeObject, b: KubeObject): boolean {
   return comparable(a) === comparable(b);
 }
 
-function identity(o: KubeObject): string {
-  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+function describe(o: KubeObject) {
+  return { kind: o.kind, namespace: o.metadata.namespace ?? "", name: o.metadata.name };
 }
 
-/** What changed from one config to another, object by object. */
-export function diffConfigs(from: KubeObject[], to: KubeObject[]): ObjectChange[] {
-  const before = new Map(from.map((o) => [identity(o), o]));
-  const after = new Map(to.map((o) => [identity(o), o]));
-  const describe = (o: KubeObject) => ({ kind: o.kind, namespace: o.metadata.namespace ?? "", name: o.metadata.name });
-  const changes: ObjectChange[] = [];
-  for (const [key, o] of before) {
-    const n = after.get(key);
-    if (!n) changes.push({ verb: "delete", ...describe(o), before: o });
-    else if (!sameContent(o, n)) changes.push({ verb: "update", ...describe(o), before: o, after: n });
-  }
-  for (const [key, n] of after) if (!before.has(key)) changes.push({ verb: "create", ...describe(n), after: n });
-  return changes;
+/** How one object changed between two revisions (null where it did not exist); none when only its resourceVersion did. */
+export function objectChange(before: KubeObject | null, after: KubeObject | null): ObjectChange[] {
+  if (before && after) return sameContent(before, after) ? [] : [{ verb: "update", ...describe(before), before, after }];
+  if (before) return [{ verb: "delete", ...describe(before), before }];
+  if (after) return [{ verb: "create", ...describe(after), after }];
+  return [];
 }

@@ -14,29 +14,13 @@ import type { FilterConfig, Route } from "../../control/mesh/snapshot.ts";
 import { type HttpCallResult, type PropertyTree, ProxyWasmHost, rawHeaderValue } from "../../control/wasmhost/index.ts";
 import { configAnswer, filterConfig, seededRandom } from "../filters/support.ts";
 import { CONTROL_CLUSTER, filterModule, pluginConfig } from "../wasmhost/support.ts";
+import { prng, type Rng } from "../support/prng.ts";
 
 const SCALE = Number(process.env.FUZZ_SCALE ?? "1");
 const BASE_SEED = Number(process.env.FUZZ_SEED ?? "20260425") >>> 0;
 const REQUESTS_PER_FILTER = Math.round(50_000 * SCALE);
 const CONFIGS_PER_FILTER = Math.round(5_000 * SCALE);
 const MB = 1024 * 1024;
-
-/** mulberry32: small, fast, reproducible. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const chance = (p: number) => next() < p;
-  return { next, int, pick, chance };
-}
-type Rng = ReturnType<typeof prng>;
 
 const ALPHABETS = [
   "abcdefghijklmnopqrstuvwxyz0123456789-._~",

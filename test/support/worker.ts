@@ -34,6 +34,8 @@ export interface TestWorker {
   /** Stops wrangler dev and starts it again on the same port and local state (after `whileStopped`, if given). */
   restart(whileStopped?: () => void | Promise<void>): Promise<void>;
   stop(): Promise<void>;
+  /** What wrangler dev (and the Worker's console) printed so far. */
+  output(): string;
 }
 
 export function freePort(): Promise<number> {
@@ -99,6 +101,9 @@ export async function startTestWorker(vars: Record<string, string> = {}, config?
       await worker.stop();
       await whileStopped?.();
       worker = await startWranglerDev(options);
+    },
+    output() {
+      return worker.output();
     },
     async stop() {
       await worker.stop();

@@ -1,0 +1,53 @@
+// What one object and one namespace may take of the store. An object is at most etcd's request
+// limit (1.5 MiB, --max-request-bytes), which the API server reaches only through etcd
+// ("etcdserver: request is too large", a 500 there; a 413 here, naming the object). A namespace
+// holds at most MESH_MAX_OBJECTS_PER_NAMESPACE objects of each resource, as a ResourceQuota's
+// `count/<resource>` would cap it, with the API server's `exceeded quota` 403.
+import { qualifiedResource, status, type KubeStatus } from "../api/status.ts";
+import type { Env } from "../env.ts";
+import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
+
+/** etcd's default --max-request-bytes. */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+const DEFAULT_MAX_OBJECTS_PER_NAMESPACE = 1000;
+/** The name the quota goes by in messages (a ResourceQuota's name in Kubernetes). */
+export const QUOTA_NAME = "mesh-object-count";
+
+export function maxObjectsPerNamespace(env: Pick<Env, "MESH_MAX_OBJECTS_PER_NAMESPACE">): number {
+  const n = Number(env.MESH_MAX_OBJECTS_PER_NAMESPACE ?? DEFAULT_MAX_OBJECTS_PER_NAMESPACE);
+  return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_OBJECTS_PER_NAMESPACE;
+}
+
+/** The UTF-8 size of the object as stored. */
+export function storedBytes(obj: KubeObject): number {
+  return new TextEncoder().encode(JSON.stringify(obj)).length;
+}
+
+/** 413 when the object as it would be stored is larger than MAX_OBJECT_BYTES. */
+export function objectTooLarge(spec: KindSpec, obj: KubeObject): KubeStatus | undefined {
+  const bytes = storedBytes(obj);
+  if (bytes <= MAX_OBJECT_BYTES) return undefined;
+  return status(
+    413,
+    "RequestEntityTooLarge",
+    `Request entity too large: ${qualifiedResource(spec)} "${obj.metadata.name}" would be stored as ${bytes} bytes; ` +
+      `an object may be at most ${MAX_OBJECT_BYTES} bytes (etcdserver: request is too large)`,
+    { name: obj.metadata.name, group: spec.group, kind: spec.plural },
+  );
+}
+
+/** 403 when creating one more object of this resource in `namespace` ("" when cluster-scoped) would pass the quota. */
+export function quotaExceeded(sql: SqlStorage, spec: KindSpec, namespace: string, name: string, limit: number): KubeStatus | undefined {
+  const used = sql
+    .exec<{ n: number }>("SELECT COUNT(*) AS n FROM objects WHERE resource = ? AND namespace = ?", `${spec.group}/${spec.plural}`, namespace)
+    .one().n;
+  if (used < limit) return undefined;
+  const key = `count/${qualifiedResource(spec)}`;
+  return status(
+    403,
+    "Forbidden",
+    `${qualifiedResource(spec)} "${name}" is forbidden: exceeded quota: ${QUOTA_NAME}, requested: ${key}=1, used: ${key}=${used}, limited: ${key}=${limit}` +
+      ` (MESH_MAX_OBJECTS_PER_NAMESPACE${namespace ? ` in namespace ${namespace}` : ""})`,
+    { name, group: spec.group, kind: spec.plural },
+  );
+}
