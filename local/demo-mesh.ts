@@ -248,6 +248,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
         workload: pod.workload,
         pod: pod.name,
         serviceAccount: pod.serviceAccount,
+        labels: pod.labels,
         controlPlane: { url: o.cp.url, ca: o.cp.ca, token: await tokenFor(pod.namespace, pod.serviceAccount) },
         wasmDir,
         pollMs,

@@ -7,7 +7,7 @@
 // DISABLE), verifying the peer's SPIFFE id.
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { PeerCertificate } from "node:tls";
+import type { PeerCertificate, TLSSocket } from "node:tls";
 import type { ClusterSpec } from "../../control/mesh/snapshot.ts";
 import { peerSpiffeId, spiffeId, type WorkloadCertificate } from "./certs.ts";
 
@@ -61,6 +61,9 @@ export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: IncomingMessage;
+  /** Over mesh mTLS: this workload's SPIFFE id and the one the upstream's certificate names. */
+  localPrincipal?: string;
+  peerPrincipal?: string;
 }
 
 export class UpstreamError extends Error {
@@ -173,7 +176,8 @@ export class Upstreams {
       const out = send({ host, port, method: req.method, path: req.path, headers: req.headers, agent }, (res) => {
         clearTimeout(timer);
         res.once("close", done);
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
+        const principals = mtls ? { localPrincipal: this.cert()?.spiffeId, peerPrincipal: peerSpiffeId((res.socket as TLSSocket).getPeerCertificate?.()?.subjectaltname) } : {};
+        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res, ...principals });
       });
       const timer =
         req.timeoutMs && req.timeoutMs > 0 ? setTimeout(() => out.destroy(new UpstreamError("upstream request timeout", "timeout")), req.timeoutMs) : undefined;
