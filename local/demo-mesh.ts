@@ -258,6 +258,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
         inbound: { host: "127.0.0.1", port: 0 },
         outbound: { host: "127.0.0.1", port: 0 },
         admin: { host: "127.0.0.1", port: 0 },
+        prometheus: { host: "127.0.0.1", port: 0 },
         log,
       });
       const [outHost, outPort] = proxy.listeners.outbound.split(":");
@@ -288,6 +289,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
       listen: { host: "127.0.0.1", port: o.ingressPort },
       gatewayPort: gateway.port,
       admin: { host: "127.0.0.1", port: 0 },
+      prometheus: { host: "127.0.0.1", port: 0 },
       log,
     });
   } catch (err) {

@@ -96,7 +96,9 @@ export interface DevProxyStatus {
 /** Istio's default cluster id (node metadata CLUSTER_ID: source_cluster / destination_cluster). */
 const CLUSTER_ID = "Kubernetes";
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"]);
-const INTERNAL = /^x-envoy-|^x-mesh-cluster$/;
+/** Envoy's internal headers, which stay behind; Istio's peer metadata exchange headers travel
+ * between sidecars (the stats filter sets them on the way out and removes them on the way in). */
+const INTERNAL = /^x-envoy-(?!peer-metadata(-id)?$)|^x-mesh-cluster$/;
 
 export class DevProxy {
   readonly cp: ControlPlane;

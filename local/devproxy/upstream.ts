@@ -7,7 +7,7 @@
 // DISABLE), verifying the peer's SPIFFE id.
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { PeerCertificate, TLSSocket } from "node:tls";
+import type { PeerCertificate } from "node:tls";
 import type { ClusterSpec } from "../../control/mesh/snapshot.ts";
 import { peerSpiffeId, spiffeId, type WorkloadCertificate } from "./certs.ts";
 
@@ -176,7 +176,9 @@ export class Upstreams {
       const out = send({ host, port, method: req.method, path: req.path, headers: req.headers, agent }, (res) => {
         clearTimeout(timer);
         res.once("close", done);
-        const principals = mtls ? { localPrincipal: this.cert()?.spiffeId, peerPrincipal: peerSpiffeId((res.socket as TLSSocket).getPeerCertificate?.()?.subjectaltname) } : {};
+        // The peer's certificate was checked to name exactly this id (agentFor); a resumed TLS
+        // session would not show the certificate again.
+        const principals = mtls ? { localPrincipal: this.cert()?.spiffeId, peerPrincipal: spiffeId(ep.namespace, ep.serviceAccount) } : {};
         resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res, ...principals });
       });
       const timer =
