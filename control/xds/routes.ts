@@ -95,7 +95,7 @@ xdsApi.post("/v3/*", async (c) => {
 async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "endpoints">, req: DiscoveryRequest, key: string, caller: Caller, token: string) {
   const modules = await servedModules();
   const cp = controlPlaneOf(c.env, c.req.url);
-  const suffix = versionSuffix([String(TRANSLATOR_VERSION), modules.router.sha256, modules.authz.sha256, cp.url]);
+  const suffix = versionSuffix([String(TRANSLATOR_VERSION), modules.router.sha256, modules.authz.sha256, modules.stats.sha256, cp.url]);
   const result = await xdsDocument(c.env, key, caller, heldRevision(req.versionInfo, suffix));
   if (result.status === 304) return c.body(null, 304);
   if (result.status !== 200) return fail(c, result.status, result.status === 403 ? "Forbidden" : "NotFound", result.message);
@@ -103,7 +103,7 @@ async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "end
   // RDS names what it wants (one subscription per route configuration); LDS/CDS get everything.
   if (kind === "routes" && req.resourceNames.length) resources = resources.filter((r) => req.resourceNames.includes(String(r.name)));
   const text = discoveryResponse(kind, configVersion(result.revision, suffix), resources);
-  const filled = fillTemplate(text, { host: cp.host, url: cp.url, token, sha256: { router: modules.router.sha256, authz: modules.authz.sha256 } });
+  const filled = fillTemplate(text, { host: cp.host, url: cp.url, token, sha256: { router: modules.router.sha256, authz: modules.authz.sha256, stats: modules.stats.sha256 } });
   return c.body(filled, 200, { "content-type": "application/json" });
 }
 

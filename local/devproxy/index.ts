@@ -31,6 +31,7 @@ import { ControlPlane, type ControlPlaneOptions, PolledDocument } from "./contro
 import { RunningFilter } from "./filters.ts";
 import { RESPONSE_FLAG, StreamLog, type UpstreamInfo } from "./stream-log.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../control/stats/prometheus.ts";
+import { CLUSTER_ID } from "../../control/xds/bootstrap.ts";
 import { type EndpointSource, splitHostPort, UpstreamError, Upstreams } from "./upstream.ts";
 
 export { LocalDevCa, spiffeId, type CertificateAuthority } from "./certs.ts";
@@ -93,8 +94,6 @@ export interface DevProxyStatus {
   clusters: Record<string, Record<string, number>>;
 }
 
-/** Istio's default cluster id (node metadata CLUSTER_ID: source_cluster / destination_cluster). */
-const CLUSTER_ID = "Kubernetes";
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"]);
 /** Envoy's internal headers, which stay behind; Istio's peer metadata exchange headers travel
  * between sidecars (the stats filter sets them on the way out and removes them on the way in). */
