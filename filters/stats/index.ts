@@ -15,19 +15,22 @@
 // the cluster name or response status, never from the path or other request data, so the number
 // of series stays bounded by the mesh's shape.
 export * from "../lib/exports";
-export * from "../lib/stream-exports";
+// Response headers (the exchange) and the log; no proxy_on_delete: a stream's state goes in its
+// proxy_on_log, which Envoy calls for every stream the filter saw.
+export * from "../lib/response-exports";
 export * from "../lib/log-exports";
-import { Action, MapType, proxy_define_metric, proxy_increment_metric, proxy_record_metric } from "../lib/abi";
+import { Action, MapType, proxy_increment_metric, proxy_record_metric } from "../lib/abi";
 import { readPluginConfiguration } from "../lib/config";
 import { Filter, registerFilter } from "../lib/filter";
 import { getHeader, removeHeader, setHeaderBytes } from "../lib/headers";
 import { parseJson } from "../lib/json";
 import { logError } from "../lib/log";
-import { Decoder, OUT_U32, utf8 } from "../lib/mem";
+import { Decoder, utf8 } from "../lib/mem";
 import { getPropertyBool, getPropertyInt, getPropertyString, propertyPath } from "../lib/property";
 import { same } from "../lib/request";
-import { orUnknown, responseFlags, serviceHost, serviceName } from "./labels";
+import { clusterHostAt } from "./labels";
 import { base64Encode, decodeNode, encodeNode, Node } from "./peer";
+import { Inputs, SeriesTable } from "./series";
 
 const PEER_ID = utf8("x-envoy-peer-metadata-id");
 const PEER_METADATA = utf8("x-envoy-peer-metadata");
@@ -52,11 +55,10 @@ const UPSTREAM_LOCAL_SAN = propertyPath(["upstream", "uri_san_local_certificate"
 const PEER_ID_TEXT = new Decoder();
 const CLUSTER_TEXT = new Decoder();
 const AUTHORITY_TEXT = new Decoder();
+const CONTENT_TYPE_TEXT = new Decoder();
 const SOURCE_SAN_TEXT = new Decoder();
 const DESTINATION_SAN_TEXT = new Decoder();
 
-const COUNTER: u32 = 0;
-const HISTOGRAM: u32 = 2;
 /** Peers remembered by id; a mesh has as many as it has workloads, so this is a safety net. */
 const MAX_PEERS = 1024;
 
@@ -64,10 +66,6 @@ const MAX_PEERS = 1024;
 function nodeMetadata(path: string[]): string {
   const v = getPropertyString(propertyPath(["xds", "node", "metadata"].concat(path)));
   return v === null ? "" : v;
-}
-
-function label(name: string, value: string): string {
-  return name + "=.=" + value + ";.;";
 }
 
 /** "outbound" or "inbound" from the plugin configuration; null for anything else. */
@@ -80,23 +78,8 @@ function readDirection(text: string): string | null {
   return d !== null && (d == "outbound" || d == "inbound") ? d : null;
 }
 
-/** The four metric ids of one label set. */
-class Series {
-  requests: u32 = 0;
-  duration: u32 = 0;
-  requestBytes: u32 = 0;
-  responseBytes: u32 = 0;
-}
-
-function define(type: u32, name: string): u32 {
-  const bytes = utf8(name);
-  if (proxy_define_metric(type, changetype<usize>(bytes), bytes.byteLength, OUT_U32) != 0) abort("proxy_define_metric failed: " + name);
-  return load<u32>(OUT_U32);
-}
-
 class Stats extends Filter {
   outbound: bool = true;
-  local: Node = new Node();
   localId: ArrayBuffer = new ArrayBuffer(0);
   localMetadata: ArrayBuffer = new ArrayBuffer(0);
   /** The peer each open stream learned from the exchange headers, by context id. */
@@ -105,8 +88,7 @@ class Stats extends Filter {
   known: Map<string, Node> = new Map();
   lastPeerId: string = "";
   lastPeer: Node | null = null;
-  /** Metric ids by the encoded label set. */
-  series: Map<string, Series> = new Map();
+  table: SeriesTable = new SeriesTable(true, new Node());
 
   onConfigure(size: u32): bool {
     const text = readPluginConfiguration(size);
@@ -123,10 +105,10 @@ class Stats extends Filter {
     n.cluster = nodeMetadata(["CLUSTER_ID"]);
     n.app = nodeMetadata(["LABELS", "app"]);
     n.version = nodeMetadata(["LABELS", "version"]);
-    this.local = n;
     const id = getPropertyString(NODE_ID);
     this.localId = utf8(id === null ? "" : id);
     this.localMetadata = utf8(base64Encode(encodeNode(n)));
+    this.table = new SeriesTable(this.outbound, n);
     return true;
   }
 
@@ -172,62 +154,32 @@ class Stats extends Filter {
   }
 
   onLog(ctx: u32): void {
-    const peer = this.peers.has(ctx) ? this.peers.get(ctx) : new Node();
+    const x = inputs;
+    x.peer = this.peers.has(ctx) ? this.peers.get(ctx) : null;
     this.peers.delete(ctx);
-    const s = this.seriesFor(peer);
+    x.sourcePrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_LOCAL_SAN : DOWNSTREAM_PEER_SAN, SOURCE_SAN_TEXT));
+    x.destinationPrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_PEER_SAN : DOWNSTREAM_LOCAL_SAN, DESTINATION_SAN_TEXT));
+    x.cluster = textOf(getPropertyString(CLUSTER_NAME, CLUSTER_TEXT));
+    // The :authority names the service only when the cluster does not (inbound|9080||).
+    x.authority = clusterHostAt(x.cluster) >= 0 ? "" : textOf(getHeader(MapType.RequestHeaders, AUTHORITY, AUTHORITY_TEXT));
+    x.code = getPropertyInt(RESPONSE_CODE, 0);
+    x.flags = getPropertyInt(RESPONSE_FLAGS, 0);
+    const contentType = getHeader(MapType.RequestHeaders, CONTENT_TYPE, CONTENT_TYPE_TEXT);
+    x.grpcStatus = contentType !== null && contentType.startsWith("application/grpc") ? getPropertyInt(GRPC_STATUS, 2) : -1;
+    x.mtls = !this.outbound && getPropertyBool(MTLS);
+    const s = this.table.lookup(x);
     proxy_increment_metric(s.requests, 1);
-    proxy_record_metric(s.duration, <u64>getPropertyInt(DURATION, 0) / 1_000_000);
+    proxy_record_metric(s.duration, <u64>max<i64>(getPropertyInt(DURATION, 0), 0) / 1_000_000);
     proxy_record_metric(s.requestBytes, <u64>max<i64>(getPropertyInt(REQUEST_SIZE, 0), 0));
     proxy_record_metric(s.responseBytes, <u64>max<i64>(getPropertyInt(RESPONSE_SIZE, 0), 0));
   }
+}
 
-  onDelete(ctx: u32): void {
-    this.peers.delete(ctx);
-  }
+/** The inputs of the stream being logged (one at a time per VM: reused, never reallocated). */
+const inputs = new Inputs();
 
-  /** The label set of the stream being logged, and its metric ids (defined on first use). */
-  private seriesFor(peer: Node): Series {
-    const source = this.outbound ? this.local : peer;
-    const destination = this.outbound ? peer : this.local;
-    const sourcePrincipal = getPropertyString(this.outbound ? UPSTREAM_LOCAL_SAN : DOWNSTREAM_PEER_SAN, SOURCE_SAN_TEXT);
-    const destinationPrincipal = getPropertyString(this.outbound ? UPSTREAM_PEER_SAN : DOWNSTREAM_LOCAL_SAN, DESTINATION_SAN_TEXT);
-    const cluster = getPropertyString(CLUSTER_NAME, CLUSTER_TEXT);
-    const authority = getHeader(MapType.RequestHeaders, AUTHORITY, AUTHORITY_TEXT);
-    const host = serviceHost(cluster === null ? "" : cluster, authority === null ? "" : authority, source.namespace);
-    const contentType = getHeader(MapType.RequestHeaders, CONTENT_TYPE);
-    const grpc = contentType !== null && contentType.startsWith("application/grpc");
-    const security = this.outbound ? "unknown" : getPropertyBool(MTLS) ? "mutual_tls" : "none";
-    const key =
-      label("reporter", this.outbound ? "source" : "destination") +
-      label("source_workload", orUnknown(source.workload)) +
-      label("source_workload_namespace", orUnknown(source.namespace)) +
-      label("source_principal", orUnknown(sourcePrincipal === null ? "" : sourcePrincipal)) +
-      label("source_app", orUnknown(source.app)) +
-      label("source_version", orUnknown(source.version)) +
-      label("source_cluster", orUnknown(source.cluster)) +
-      label("destination_workload", orUnknown(destination.workload)) +
-      label("destination_workload_namespace", orUnknown(destination.namespace)) +
-      label("destination_principal", orUnknown(destinationPrincipal === null ? "" : destinationPrincipal)) +
-      label("destination_app", orUnknown(destination.app)) +
-      label("destination_version", orUnknown(destination.version)) +
-      label("destination_service", orUnknown(host)) +
-      label("destination_service_name", orUnknown(serviceName(host, destination.namespace))) +
-      label("destination_service_namespace", orUnknown(destination.namespace)) +
-      label("destination_cluster", orUnknown(destination.cluster)) +
-      label("request_protocol", grpc ? "grpc" : "http") +
-      label("response_flags", responseFlags(<u64>getPropertyInt(RESPONSE_FLAGS, 0))) +
-      label("connection_security_policy", security) +
-      label("response_code", getPropertyInt(RESPONSE_CODE, 0).toString()) +
-      label("grpc_response_status", grpc ? getPropertyInt(GRPC_STATUS, 2).toString() : "");
-    if (this.series.has(key)) return this.series.get(key);
-    const s = new Series();
-    s.requests = define(COUNTER, key + "istio_requests_total");
-    s.duration = define(HISTOGRAM, key + "istio_request_duration_milliseconds");
-    s.requestBytes = define(HISTOGRAM, key + "istio_request_bytes");
-    s.responseBytes = define(HISTOGRAM, key + "istio_response_bytes");
-    this.series.set(key, s);
-    return s;
-  }
+function textOf(v: string | null): string {
+  return v === null ? "" : v;
 }
 
 registerFilter(new Stats());

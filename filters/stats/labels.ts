@@ -19,9 +19,9 @@ export function responseFlags(bits: u64): string {
   return out.length == 0 ? "-" : out;
 }
 
-/** The service host of an Istio cluster name `<dir>|<port>|<subset>|<host>`; "" for another
- * name or an empty host (inbound|9080||). */
-export function clusterServiceHost(cluster: string): string {
+/** Where the service host starts in an Istio cluster name `<dir>|<port>|<subset>|<host>`; -1 for
+ * another name or an empty host (inbound|9080||). */
+export function clusterHostAt(cluster: string): i32 {
   let bars = 0;
   let last = -1;
   for (let i = 0; i < cluster.length; i++) {
@@ -30,15 +30,15 @@ export function clusterServiceHost(cluster: string): string {
       last = i;
     }
   }
-  return bars == 3 ? cluster.substring(last + 1) : "";
+  return bars == 3 && last + 1 < cluster.length ? last + 1 : -1;
 }
 
 /** The destination service host: the cluster's, else the :authority without its port; a short
  * name is qualified in `clientNamespace`, where the client's DNS search path resolved it
  * (`reviews` from default → reviews.default.svc.cluster.local). */
 export function serviceHost(cluster: string, authority: string, clientNamespace: string): string {
-  const fromCluster = clusterServiceHost(cluster);
-  if (fromCluster.length > 0) return fromCluster;
+  const at = clusterHostAt(cluster);
+  if (at >= 0) return cluster.substring(at);
   let host = authority;
   const colon = host.lastIndexOf(":");
   if (colon > 0 && host.indexOf("]") < colon) host = host.substring(0, colon);
