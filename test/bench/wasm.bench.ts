@@ -239,7 +239,20 @@ async function statsEntries(label: string, table: { config: FilterConfig; reques
   const thinPlainT = median(tPlain);
   const detail = `router+authz ${median(base).toFixed(2)} us/request without stats, +${median(added).toFixed(2)} us with stats_outbound and stats_inbound (control/wasmhost, medians of ${ROUNDS} rounds)`;
   const thinDetail = `thin host: router+authz ${thinPlainT.toFixed(2)} us/request, with both stats filters ${thinWithT.toFixed(2)} us/request (+${(thinWithT - thinPlainT).toFixed(2)} us)`;
+  const entries: BenchEntry[] = [];
+  if (label === "100_routes") {
+    // Guest memory of each side over many requests (its per-stream state must not pile up).
+    for (const [side, h, req, resp] of [["outbound", tOut, out.thin, exchangeResponse], ["inbound", tIn, into.thin, RESPONSE]] as const) {
+      for (let i = 0; i < 1000; i++) h.request(req, resp);
+      const after1k = h.memoryBytes;
+      for (let i = 1000; i < MEMORY_REQUESTS; i++) h.request(req, resp);
+      const growth = h.memoryBytes / after1k;
+      const counted = h.metricCount === 4 ? "one series" : `${h.metricCount / 4} series`;
+      entries.push({ name: `wasm.stats_${side}.memory_growth_${MEMORY_REQUESTS}_vs_1k`, value: growth, unit: "x", target: "<= 1.05", ok: growth <= 1.05, detail: `linear memory ${after1k / KB} KB after 1k requests, ${h.memoryBytes / KB} KB after ${MEMORY_REQUESTS} (thin host; ${counted})` });
+    }
+  }
   return [
+    ...entries,
     { name: `wasm.stats.${label}.added_us`, value: median(added), unit: "us", target: "recorded (control/wasmhost)", ok: true, detail },
     { name: `wasm.stats.${label}.with_stats_vs_router+authz`, value: median(ratio), unit: "x", target: "recorded", ok: true, detail },
     { name: `wasm.stats.${label}.thin_host_added_us`, value: thinWithT - thinPlainT, unit: "us", target: "recorded", ok: true, detail: thinDetail },

@@ -6,46 +6,32 @@
 // standard label right: peer workloads from the metadata exchange, SPIFFE principals from the mTLS
 // certificates, connection_security_policy from the inbound connection.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ISTIO_LABELS } from "../../control/stats/stat-tags.ts";
-import { makeApplier } from "../../local/demo-apply.ts";
-import { type DemoControlPlane, startDemoControlPlane } from "../../local/demo-control-plane.ts";
-import { bookinfoSample, type DemoMesh, startDemoMesh } from "../../local/demo-mesh.ts";
-import { freePort } from "../support/worker.ts";
-import { type TourContext, waitForRevision } from "../tour/tour.ts";
+import { bookinfoSample, type DemoMesh } from "../../local/demo-mesh.ts";
+import { type MeshUnderTest, startMeshUnderTest } from "../tour/mesh-under-test.ts";
+import { waitForRevision } from "../tour/tour.ts";
 import { httpGet, observe } from "../tour/traffic.ts";
-import { ensureFiltersBuilt } from "../wasmhost/support.ts";
 import { parseExposition, promtoolCheck, type Sample } from "./exposition.ts";
 
 const N = 120;
 const SA = (sa: string) => `spiffe://cluster.local/ns/default/sa/${sa}`;
 
-let dir: string;
-let cp: DemoControlPlane | undefined;
+let run: MeshUnderTest | undefined;
 let mesh: DemoMesh | undefined;
-let ctx: TourContext;
 
 before(async () => {
-  ensureFiltersBuilt();
-  dir = mkdtempSync(join(tmpdir(), "edge-mesh-metrics-"));
-  cp = await startDemoControlPlane({ dir, tlsDir: join(dir, "tls"), port: await freePort(), pointerTtlSeconds: 1 });
-  const applier = makeApplier(cp, { home: join(dir, "kubectl-home") });
-  mesh = await startDemoMesh({ cp, applier, ingressPort: await freePort(), pollMs: 1000 });
-  ctx = { cp, applier, mesh, requests: N };
+  run = await startMeshUnderTest("metrics", N);
+  mesh = run.ctx.mesh;
   for (const file of ["networking/destination-rule-all.yaml", "networking/virtual-service-all-v1.yaml", "networking/virtual-service-reviews-50-v3.yaml"]) {
-    const r = await applier.apply(bookinfoSample(file));
+    const r = await run.ctx.applier.apply(bookinfoSample(file));
     assert.ok(r.ok, r.output);
   }
-  await waitForRevision(ctx);
+  await waitForRevision(run.ctx);
 });
 
 after(async () => {
-  await mesh?.stop();
-  await cp?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await run?.stop();
 });
 
 async function scrape(workload: string): Promise<Sample[]> {
