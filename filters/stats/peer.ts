@@ -118,12 +118,16 @@ export function encodeNode(n: Node): Uint8Array {
 
 class Reader {
   at: i32;
+  /** The bounds of the field next() stopped at. */
+  start: i32 = 0;
+  len: i32 = 0;
+
   constructor(public buf: Uint8Array, start: i32, public end: i32) {
     this.at = start;
   }
 
   /** A varint, or -1 when malformed / past the end (lengths here stay far below 2^31). */
-  varint(): i64 {
+  private varint(): i64 {
     let v: i64 = 0;
     let shift: i64 = 0;
     while (this.at < this.end && shift < 64) {
@@ -135,78 +139,75 @@ class Reader {
     return -1;
   }
 
-  /** Skips a field of `wireType`; false when it does not fit. */
-  skip(wireType: i32): bool {
-    if (wireType == 0) return this.varint() >= 0;
-    if (wireType == 1) this.at += 8;
-    else if (wireType == 5) this.at += 4;
-    else if (wireType == 2) {
-      const n = this.varint();
-      if (n < 0) return false;
-      this.at += <i32>n;
-    } else return false;
-    return this.at <= this.end;
+  /** Moves past the next length-delimited field (skipping fields of other wire types): its tag,
+   * with start/len bounding it; 0 at the end; -1 when malformed. */
+  next(): i64 {
+    while (this.at < this.end) {
+      const tag = this.varint();
+      if (tag < 0) return -1;
+      const wire = <i32>(tag & 7);
+      if (wire == 2) {
+        const n = this.varint();
+        if (n < 0 || this.at + <i32>n > this.end) return -1;
+        this.start = this.at;
+        this.len = <i32>n;
+        this.at += <i32>n;
+        return tag;
+      }
+      if (wire == 0) {
+        if (this.varint() < 0) return -1;
+      } else if (wire == 1) this.at += 8;
+      else if (wire == 5) this.at += 4;
+      else return -1;
+      if (this.at > this.end) return -1;
+    }
+    return 0;
+  }
+
+  /** The current field as UTF-8 text. */
+  text(): string {
+    return String.UTF8.decodeUnsafe(this.buf.dataStart + <usize>this.start, <usize>this.len);
+  }
+
+  /** A reader over the current field's bytes. */
+  inner(): Reader {
+    return new Reader(this.buf, this.start, this.start + this.len);
   }
 }
 
-/** Reads a Struct's string fields (and the LABELS struct's) into `n`; false when malformed. */
-function readStruct(buf: Uint8Array, start: i32, end: i32, n: Node, labels: bool): bool {
-  const r = new Reader(buf, start, end);
-  while (r.at < r.end) {
-    const tag = r.varint();
+/** Reads a Struct's string fields (and the LABELS struct's) into `n`; false when malformed.
+ * Struct: repeated FieldsEntry fields = 1 {key = 1, Value value = 2}; Value: string_value = 3,
+ * struct_value = 5 (other kinds are skipped). */
+function readStruct(r: Reader, n: Node, labels: bool): bool {
+  for (let tag = r.next(); tag != 0; tag = r.next()) {
     if (tag < 0) return false;
-    if (tag != 0x0a) {
-      if (!r.skip(<i32>(tag & 7))) return false;
-      continue;
-    }
-    const len = r.varint();
-    if (len < 0 || r.at + <i32>len > r.end) return false;
-    const entryEnd = r.at + <i32>len;
+    if (tag != 0x0a) continue;
+    const e = r.inner();
     let key = "";
-    let strValue: string | null = null;
-    let structAt = -1;
-    let structEnd = -1;
-    const e = new Reader(buf, r.at, entryEnd);
-    while (e.at < e.end) {
-      const t = e.varint();
+    let text: string | null = null;
+    let struct: Reader | null = null;
+    for (let t = e.next(); t != 0; t = e.next()) {
       if (t < 0) return false;
-      if (t == 0x0a || t == 0x12) {
-        const l = e.varint();
-        if (l < 0 || e.at + <i32>l > e.end) return false;
-        if (t == 0x0a) key = String.UTF8.decodeUnsafe(buf.dataStart + <usize>e.at, <usize>l);
-        else {
-          // Value: string_value (3) or struct_value (5); other kinds are skipped.
-          const v = new Reader(buf, e.at, e.at + <i32>l);
-          while (v.at < v.end) {
-            const vt = v.varint();
-            if (vt < 0) return false;
-            if (vt == 0x1a || vt == 0x2a) {
-              const vl = v.varint();
-              if (vl < 0 || v.at + <i32>vl > v.end) return false;
-              if (vt == 0x1a) strValue = String.UTF8.decodeUnsafe(buf.dataStart + <usize>v.at, <usize>vl);
-              else {
-                structAt = v.at;
-                structEnd = v.at + <i32>vl;
-              }
-              v.at += <i32>vl;
-            } else if (!v.skip(<i32>(vt & 7))) return false;
-          }
+      if (t == 0x0a) key = e.text();
+      else if (t == 0x12) {
+        const v = e.inner();
+        for (let vt = v.next(); vt != 0; vt = v.next()) {
+          if (vt < 0) return false;
+          if (vt == 0x1a) text = v.text();
+          else if (vt == 0x2a) struct = v.inner();
         }
-        e.at += <i32>l;
-      } else if (!e.skip(<i32>(t & 7))) return false;
-    }
-    r.at = entryEnd;
-    if (labels) {
-      if (strValue !== null) {
-        if (key == "app") n.app = strValue;
-        else if (key == "version") n.version = strValue;
       }
-    } else if (key == "LABELS" && structAt >= 0) {
-      if (!readStruct(buf, structAt, structEnd, n, true)) return false;
-    } else if (strValue !== null) {
-      if (key == "NAMESPACE") n.namespace = strValue;
-      else if (key == "WORKLOAD_NAME") n.workload = strValue;
-      else if (key == "CLUSTER_ID") n.cluster = strValue;
+    }
+    if (labels) {
+      if (text === null) continue;
+      if (key == "app") n.app = text;
+      else if (key == "version") n.version = text;
+    } else if (key == "LABELS") {
+      if (struct !== null && !readStruct(<Reader>struct, n, true)) return false;
+    } else if (text !== null) {
+      if (key == "NAMESPACE") n.namespace = text;
+      else if (key == "WORKLOAD_NAME") n.workload = text;
+      else if (key == "CLUSTER_ID") n.cluster = text;
     }
   }
   return true;
@@ -217,5 +218,5 @@ export function decodeNode(header: string): Node | null {
   const bytes = base64Decode(header);
   if (bytes === null) return null;
   const n = new Node();
-  return readStruct(bytes, 0, bytes.length, n, false) ? n : null;
+  return readStruct(new Reader(bytes, 0, bytes.length), n, false) ? n : null;
 }
