@@ -150,7 +150,7 @@ export class DevProxy {
     const o = this.options;
     const pollMs = o.pollMs ?? 1000;
     const configPath = `/mesh/v1/proxy/${encodeURIComponent(o.namespace)}/${encodeURIComponent(o.workload)}/filter-config`;
-    const metadata = { NAMESPACE: o.namespace, WORKLOAD_NAME: o.workload, SERVICE_ACCOUNT: o.serviceAccount, CLUSTER_ID: CLUSTER_ID, LABELS: o.labels ?? {} };
+    const metadata = { NAMESPACE: o.namespace, WORKLOAD_NAME: o.workload, SERVICE_ACCOUNT: o.serviceAccount, CLUSTER_ID, LABELS: o.labels ?? {} };
     const node = { xds: { node: { id: `${o.mode}~${o.pod}.${o.namespace}`, metadata } } };
     const common = { cp: this.cp, configPath, pollMs, log: this.log };
     this.authz = await RunningFilter.start({ ...common, name: "authz", wasmPath: join(o.wasmDir, "authz.wasm"), properties: node });
