@@ -255,6 +255,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
         workload: pod.workload,
         pod: pod.name,
         serviceAccount: pod.serviceAccount,
+        labels: pod.labels,
         controlPlane: { url: o.cp.url, ca: o.cp.ca, token: await tokenFor(pod.namespace, pod.serviceAccount) },
         wasmDir,
         pollMs,
@@ -264,6 +265,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
         inbound: { host: "127.0.0.1", port: 0 },
         outbound: { host: "127.0.0.1", port: 0 },
         admin: { host: "127.0.0.1", port: 0 },
+        prometheus: { host: "127.0.0.1", port: 0 },
         log,
       });
       const [outHost, outPort] = proxy.listeners.outbound.split(":");
@@ -294,6 +296,7 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
       listen: { host: "127.0.0.1", port: o.ingressPort },
       gatewayPort: gateway.port,
       admin: { host: "127.0.0.1", port: 0 },
+      prometheus: { host: "127.0.0.1", port: 0 },
       log,
     });
   } catch (err) {

@@ -240,9 +240,8 @@ export class ProxyWasmHost {
     return this.vm.memory.byteLength;
   }
 
-  metrics(): Record<string, { type: Metric["type"]; value: bigint }> {
-    const out: Record<string, { type: Metric["type"]; value: bigint }> = {};
-    for (const m of this.metricsById.values()) out[m.name] = { type: m.type, value: m.value };
-    return out;
+  /** Every metric the filter defined, histograms with their buckets (what /stats reads). */
+  metrics(): readonly Metric[] {
+    return [...this.metricsById.values()];
   }
 }

@@ -8,3 +8,5 @@ export { jwtPayloadProperties, mergeProperties, peerProperties, type PropertyTre
 export { AbiViolationError, type AbiViolation, type ForeignFunction, type LogEntry, type VmFailure } from "./vm.ts";
 export { ENVOY_PROXY_IMPORTS, ENVOY_WASI_IMPORTS, unsupportedImports, WasmLoadError } from "./abi.ts";
 export { decodePairs, encodePairs, type Pair } from "./pairs.ts";
+export type { Metric } from "./system-imports.ts";
+export { ENVOY_DEFAULT_BUCKETS, Histogram } from "./histogram.ts";

@@ -2,13 +2,17 @@
 import { AbiMisuse, LOG_LEVELS, WasmResult } from "./abi.ts";
 import type { ImportFn } from "./guard.ts";
 import { unimplemented } from "./guard.ts";
+import { Histogram } from "./histogram.ts";
 import { encodeUtf8, NO_BYTES } from "./memory.ts";
 import type { HostEnv, VmCore } from "./vm.ts";
 
 export interface Metric {
   name: string;
   type: "counter" | "gauge" | "histogram";
+  /** Counter and gauge value (0 for a histogram). */
   value: bigint;
+  /** A histogram's buckets, sum and count (Envoy's default bounds). */
+  histogram?: Histogram;
 }
 
 const METRIC_TYPES = ["counter", "gauge", "histogram"] as const;
@@ -16,6 +20,8 @@ const METRIC_TYPES = ["counter", "gauge", "histogram"] as const;
 export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Metric>): Record<string, ImportFn> {
   const mem = () => vm.memory;
   const shared = new Map<string, { value: Uint8Array; cas: number }>();
+  /** Metric id by `<type>|<name>`: a filter defines each labelled name once, then reuses the id. */
+  const idByName = new Map<string, number>();
   let nextCas = 1;
   const metric = (id: number): Metric => {
     const m = metrics.get(id >>> 0);
@@ -72,10 +78,12 @@ export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Met
       const name = mem().readString(nPtr, nLen);
       const kind = METRIC_TYPES[type];
       if (!kind) throw new AbiMisuse(WasmResult.BadArgument, `unknown metric type ${type}`);
-      let id = [...metrics].find(([, m]) => m.name === name && m.type === kind)?.[0];
+      const key = `${kind}|${name}`;
+      let id = idByName.get(key);
       if (id === undefined) {
         id = metrics.size + 1;
-        metrics.set(id, { name, type: kind, value: 0n });
+        metrics.set(id, { name, type: kind, value: 0n, ...(kind === "histogram" ? { histogram: new Histogram() } : {}) });
+        idByName.set(key, id);
       }
       mem().writeU32(rpId, id);
       return WasmResult.Ok;
@@ -89,7 +97,8 @@ export function systemImports(vm: VmCore, env: HostEnv, metrics: Map<number, Met
     },
     proxy_record_metric(id: number, value: bigint): number {
       const m = metric(id);
-      m.value = m.type === "counter" ? m.value + BigInt.asUintN(64, value) : BigInt.asUintN(64, value);
+      if (m.histogram) m.histogram.record(Number(BigInt.asUintN(64, value)));
+      else m.value = m.type === "counter" ? m.value + BigInt.asUintN(64, value) : BigInt.asUintN(64, value);
       return WasmResult.Ok;
     },
     proxy_get_metric(id: number, rp: number): number {

@@ -2,8 +2,10 @@
 // (Istio's node id and metadata), the control-plane cluster (TLS to the Worker; plain HTTP when
 // the control plane is an http:// URL, as in local development), REST xDS for listeners and
 // clusters, the admin interface on localhost only, and the static listeners every Istio proxy has:
-// readiness on 15021, Prometheus stats on 15090 and (sidecars) app probes on 15020.
+// readiness on 15021, Prometheus stats on 15090 and (sidecars) app probes on 15020; and Istio's
+// stats config, which turns the stats filter's label-encoded names into labelled metrics.
 import { APP_HEALTH_PORT, PROXY_READY_PORT, PROXY_STATS_PORT } from "../../admission/ports.ts";
+import { istioStatsTags } from "../stats/stat-tags.ts";
 import { any, loadAssignment, restConfigSource, socketAddress, TRUST_DOMAIN, TYPE, type Json } from "./translate/types.ts";
 
 export const ADMIN_PORT = 15000;
@@ -11,6 +13,20 @@ const ADMIN_CLUSTER = "admin";
 /** The node metadata key that carries the workload token: Envoy's REST xDS cannot send headers,
  *  but it sends the whole node with every request. */
 export const TOKEN_METADATA = "EDGE_MESH_TOKEN";
+/** Istio's default cluster id: node metadata CLUSTER_ID, reported as source_/destination_cluster. */
+export const CLUSTER_ID = "Kubernetes";
+
+/** Istio's bootstrap stats_config: a tag regex per standard label (control/stats/stat-tags.ts),
+ * and an inclusion list that keeps the Istio metrics (Envoy files wasm-defined ones under
+ * `wasmcustom.`; Istio's own pattern is `reporter=`) and the server-level stats Istio keeps by
+ * default, rather than every per-cluster and per-listener stat. */
+export function statsConfig(): Json {
+  const prefixes = ["reporter=", "wasmcustom.", "component", "istio", "cluster_manager", "listener_manager", "server", "wasm"];
+  return {
+    stats_tags: istioStatsTags(),
+    stats_matcher: { inclusion_list: { patterns: prefixes.map((prefix) => ({ prefix })) } },
+  };
+}
 
 export interface Prober {
   httpGet: { path?: string; port: number; scheme?: string; httpHeaders?: { name: string; value: string }[] };
@@ -147,9 +163,11 @@ export function bootstrap(b: BootstrapInput): Json {
         POD_NAME: b.pod,
         INSTANCE_IPS: b.ip,
         MESH_ID: TRUST_DOMAIN,
+        CLUSTER_ID,
         [TOKEN_METADATA]: b.token,
       },
     },
+    stats_config: statsConfig(),
     admin: { address: socketAddress("127.0.0.1", ADMIN_PORT) },
     dynamic_resources: { lds_config: rest, cds_config: rest },
     static_resources: { listeners, clusters },

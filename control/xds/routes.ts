@@ -99,7 +99,7 @@ xdsApi.post("/v3/*", async (c) => {
 async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "endpoints">, req: DiscoveryRequest, key: string, caller: Caller, token: string) {
   const modules = await servedModules();
   const cp = controlPlaneOf(c.env, c.req.url);
-  const suffix = versionSuffix([String(TRANSLATOR_VERSION), modules.router.sha256, modules.authz.sha256, cp.url]);
+  const suffix = versionSuffix([String(TRANSLATOR_VERSION), modules.router.sha256, modules.authz.sha256, modules.stats.sha256, cp.url]);
   const held = heldRevision(req.versionInfo, suffix);
   // What the proxy holds, as a workload version ("" for none, or one another translation made).
   const heldText = held === undefined ? "" : String(held);
@@ -110,7 +110,7 @@ async function serveConfig(c: Context<XdsEnv>, kind: Exclude<DiscoveryKind, "end
   // RDS names what it wants (one subscription per route configuration); LDS/CDS get everything.
   if (kind === "routes" && req.resourceNames.length) resources = resources.filter((r) => req.resourceNames.includes(String(r.name)));
   const text = discoveryResponse(kind, configVersion(result.revision, suffix), resources);
-  const filled = fillTemplate(text, { host: cp.host, url: cp.url, token, sha256: { router: modules.router.sha256, authz: modules.authz.sha256 } });
+  const filled = fillTemplate(text, { host: cp.host, url: cp.url, token, sha256: { router: modules.router.sha256, authz: modules.authz.sha256, stats: modules.stats.sha256 } });
   // A gateway's TLS listeners: its serving certificates go into this answer only, never stored.
   const withKeys = credentialsNeeded(filled).length ? fillCredentials(filled, new Map(Object.entries(await storeStub(c.env).gatewayCredentials(key)))) : filled;
   if (withKeys === undefined)

@@ -17,6 +17,7 @@ const P = {
   token: "@@EDGE_MESH_TOKEN@@",
   router: "@@EDGE_MESH_SHA_ROUTER@@",
   authz: "@@EDGE_MESH_SHA_AUTHZ@@",
+  stats: "@@EDGE_MESH_SHA_STATS@@",
 };
 
 export const DEFAULT_REFRESH_DELAY = "5s";
@@ -30,7 +31,11 @@ function templateSettings(targetPorts: Record<string, number | string>): XdsSett
   return {
     controlPlane: { host: P.host, url: P.url },
     token: P.token,
-    wasm: { router: { url: wasmUrl(P.url, "router", P.router), sha256: P.router }, authz: { url: wasmUrl(P.url, "authz", P.authz), sha256: P.authz } },
+    wasm: {
+      router: { url: wasmUrl(P.url, "router", P.router), sha256: P.router },
+      authz: { url: wasmUrl(P.url, "authz", P.authz), sha256: P.authz },
+      stats: { url: wasmUrl(P.url, "stats", P.stats), sha256: P.stats },
+    },
     targetPorts,
     filterPollMs: FILTER_POLL_MS,
     refreshDelay: DEFAULT_REFRESH_DELAY,
@@ -61,19 +66,20 @@ export interface FillValues {
   host: string;
   url: string;
   token: string;
-  sha256: { router: string; authz: string };
+  sha256: { router: string; authz: string; stats: string };
 }
 
 const SAFE = /^[A-Za-z0-9._~:/\[\]-]*$/;
 
 /** Substitutes the placeholders; every value is JSON-safe by construction (checked). */
 export function fillTemplate(text: string, v: FillValues): string {
-  for (const value of [v.host, v.url, v.token, v.sha256.router, v.sha256.authz])
+  for (const value of [v.host, v.url, v.token, v.sha256.router, v.sha256.authz, v.sha256.stats])
     if (!SAFE.test(value)) throw new Error(`unsafe value for an xDS document: ${JSON.stringify(value)}`);
   return text
     .replaceAll(P.host, v.host)
     .replaceAll(P.url, v.url)
     .replaceAll(P.token, v.token)
     .replaceAll(P.router, v.sha256.router)
-    .replaceAll(P.authz, v.sha256.authz);
+    .replaceAll(P.authz, v.sha256.authz)
+    .replaceAll(P.stats, v.sha256.stats);
 }

@@ -2,8 +2,9 @@
 // `npm test` and `npm run dev` build first), with their sha256 digests, computed once per isolate.
 import authz from "../../build/authz.wasm.bin";
 import router from "../../build/router.wasm.bin";
+import stats from "../../build/stats.wasm.bin";
 
-export const MODULES = { router, authz } as const;
+export const MODULES = { router, authz, stats } as const;
 export type ModuleName = keyof typeof MODULES;
 
 export interface ServedModule {

@@ -18,6 +18,9 @@ export {
   proxy_get_property,
   proxy_send_local_response,
   proxy_http_call,
+  proxy_define_metric,
+  proxy_increment_metric,
+  proxy_record_metric,
 } from "@gcoredev/proxy-wasm-sdk-as/assembly/imports";
 
 export namespace WasmResult {

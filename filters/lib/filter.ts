@@ -15,6 +15,8 @@ export abstract class Filter {
   onResponseHeaders(ctx: u32, numHeaders: u32, endOfStream: bool): i32 { return Action.Continue; }
   /** Roughly how many bytes of live data the filter holds (sets the GC threshold, gc.ts). */
   liveBytesHint(): usize { return 0; }
+  /** The stream ended (Envoy's access-log point: response code, sizes and duration are known). */
+  onLog(ctx: u32): void {}
   /** The stream (or the root, when ctx == rootId) is gone; drop per-stream state. */
   onDelete(ctx: u32): void {}
 }

@@ -9,7 +9,7 @@ import type { ControlPlane } from "./control-plane.ts";
 
 export const CONTROL_PLANE_CLUSTER = "mesh-control-plane";
 
-export type FilterName = "router" | "authz";
+export type FilterName = "router" | "authz" | "stats";
 
 const WasmModule = (WebAssembly as unknown as { Module: new (bytes: Uint8Array) => WebAssembly.Module }).Module;
 const modules = new Map<string, WebAssembly.Module>();
@@ -33,6 +33,10 @@ export interface FilterOptions {
   pollMs: number;
   /** Host-wide attributes (node metadata, listener direction). */
   properties?: PropertyTree;
+  /** The plugin configuration, when it is not the config channel's (the stats filter's). */
+  pluginConfig?: string;
+  /** Envoy's root_id (default: the filter's name). */
+  rootId?: string;
   log?: (line: string) => void;
 }
 
@@ -61,11 +65,13 @@ export class RunningFilter {
       return result;
     };
     const host = await ProxyWasmHost.load(filterModule(o.wasmPath), {
-      pluginConfig: JSON.stringify({ cluster: CONTROL_PLANE_CLUSTER, authority: o.cp.authority, path: o.configPath, token: o.cp.options.token, pollMs: o.pollMs, failOpen: false }),
+      pluginConfig:
+        o.pluginConfig ??
+        JSON.stringify({ cluster: CONTROL_PLANE_CLUSTER, authority: o.cp.authority, path: o.configPath, token: o.cp.options.token, pollMs: o.pollMs, failOpen: false }),
       onHttpCall,
       clusters: [CONTROL_PLANE_CLUSTER],
       properties: o.properties,
-      rootId: o.name,
+      rootId: o.rootId ?? o.name,
       pluginName: `edge-mesh.${o.name}`,
       vmId: `edge-mesh.${o.name}`,
       now: Date.now(),

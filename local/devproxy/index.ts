@@ -30,6 +30,9 @@ import { type CertificateAuthority, issueWorkloadCertificate, MeshCaClient, Mesh
 import { ControlPlane, type ControlPlaneOptions, PolledDocument } from "./control-plane.ts";
 import { RunningFilter } from "./filters.ts";
 import { GatewayTls } from "./gateway-tls.ts";
+import { RESPONSE_FLAG, StreamLog, type UpstreamInfo } from "./stream-log.ts";
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../control/stats/prometheus.ts";
+import { CLUSTER_ID } from "../../control/xds/bootstrap.ts";
 import { type EndpointSource, splitHostPort, UpstreamError, Upstreams } from "./upstream.ts";
 
 export { LocalDevCa, spiffeId, type CertificateAuthority } from "./certs.ts";
@@ -48,6 +51,8 @@ export interface DevProxyOptions {
   workload: string;
   pod: string;
   serviceAccount: string;
+  /** The pod's labels (node metadata LABELS: app and version label Istio's metrics). */
+  labels?: Record<string, string>;
   controlPlane: ControlPlaneOptions;
   /** Where router.wasm and authz.wasm are (build/). */
   wasmDir: string;
@@ -58,6 +63,8 @@ export interface DevProxyOptions {
   fallbackCa?: CertificateAuthority;
   certValiditySeconds?: number;
   admin?: Address;
+  /** Envoy's :15090 listener: /stats/prometheus only (also served on admin). */
+  prometheus?: Address;
   /** Sidecar: the app (inbound cluster), the inbound listener (other sidecars connect here) and
    * the outbound listener (the app's calls; the stand-in for iptables' 15001 capture). */
   app?: Address;
@@ -91,12 +98,17 @@ export interface DevProxyStatus {
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"]);
-const INTERNAL = /^x-envoy-|^x-mesh-cluster$/;
+/** Envoy's internal headers, which stay behind; Istio's peer metadata exchange headers travel
+ * between sidecars (the stats filter sets them on the way out and removes them on the way in). */
+const INTERNAL = /^x-envoy-(?!peer-metadata(-id)?$)|^x-mesh-cluster$/;
 
 export class DevProxy {
   readonly cp: ControlPlane;
   private router?: RunningFilter;
   private authz?: RunningFilter;
+  /** Istio's stats filter on the outbound (client sidecar, gateway) and inbound chains. */
+  private statsOutbound?: RunningFilter;
+  private statsInbound?: RunningFilter;
   private readonly snapshot: PolledDocument<WorkloadSnapshot>;
   private readonly upstreams: Upstreams;
   private cert?: WorkloadCertificate;
@@ -142,10 +154,15 @@ export class DevProxy {
     const o = this.options;
     const pollMs = o.pollMs ?? 1000;
     const configPath = `/mesh/v1/proxy/${encodeURIComponent(o.namespace)}/${encodeURIComponent(o.workload)}/filter-config`;
-    const node = { xds: { node: { id: nodeIdOf(o), metadata: { NAMESPACE: o.namespace, WORKLOAD_NAME: o.workload, SERVICE_ACCOUNT: o.serviceAccount } } } };
+    const metadata = { NAMESPACE: o.namespace, WORKLOAD_NAME: o.workload, SERVICE_ACCOUNT: o.serviceAccount, CLUSTER_ID, LABELS: o.labels ?? {} };
+    const node = { xds: { node: { id: nodeIdOf(o), metadata } } };
     const common = { cp: this.cp, configPath, pollMs, log: this.log };
     this.authz = await RunningFilter.start({ ...common, name: "authz", wasmPath: join(o.wasmDir, "authz.wasm"), properties: node });
     this.router = await RunningFilter.start({ ...common, name: "router", wasmPath: join(o.wasmDir, "router.wasm"), properties: node });
+    const stats = (direction: "outbound" | "inbound") =>
+      RunningFilter.start({ ...common, name: "stats", rootId: `stats_${direction}`, wasmPath: join(o.wasmDir, "stats.wasm"), properties: node, pluginConfig: JSON.stringify({ direction }) });
+    this.statsOutbound = await stats("outbound");
+    if (o.mode === "sidecar") this.statsInbound = await stats("inbound");
     this.snapshot.start(pollMs);
     await this.renewCertificate();
     // The inbound listener needs a certificate (Envoy waits for SDS the same way).
@@ -153,6 +170,7 @@ export class DevProxy {
     if (!this.cert) throw new Error(`${o.pod}: no workload certificate: ${this.certError ?? "unknown error"}`);
 
     if (o.admin) this.listeners.admin = await listen(this.track(createHttpServer((req, res) => this.admin(req, res))), o.admin);
+    if (o.prometheus) this.listeners.prometheus = await listen(this.track(createHttpServer((req, res) => this.prometheusListener(req, res))), o.prometheus);
     if (o.mode === "sidecar") {
       if (!o.app || !o.inbound || !o.outbound) throw new Error("sidecar mode needs app, inbound and outbound addresses");
       this.listeners.outbound = await listen(this.track(createHttpServer((req, res) => void this.outbound(req, res))), o.outbound);
@@ -294,13 +312,28 @@ export class DevProxy {
       res.writeHead(this.ready ? 200 : 503, { "content-type": "text/plain" });
       return void res.end(this.ready ? "LIVE\n" : "PRE_INITIALIZING\n");
     }
+    if (path === "/stats/prometheus") return this.statsPrometheus(res);
     if (path === "/config_dump" || path === "/status") {
       const body = JSON.stringify(this.status(), null, 2) + "\n";
       res.writeHead(200, { "content-type": "application/json" });
       return void res.end(body);
     }
     res.writeHead(404, { "content-type": "text/plain" });
-    res.end("admin: /ready, /config_dump\n");
+    res.end("admin: /ready, /config_dump, /stats/prometheus\n");
+  }
+
+  /** The Istio metrics the stats filters recorded, as Envoy's /stats/prometheus prints them. */
+  private statsPrometheus(res: ServerResponse): void {
+    const metrics = [this.statsOutbound, this.statsInbound].flatMap((f) => (f ? f.host.metrics() : []));
+    res.writeHead(200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    res.end(renderPrometheus(metrics));
+  }
+
+  /** Istio's :15090 listener routes /stats/prometheus to the admin interface and nothing else. */
+  private prometheusListener(req: IncomingMessage, res: ServerResponse): void {
+    if ((req.url ?? "/").split("?")[0] === "/stats/prometheus") return this.statsPrometheus(res);
+    res.writeHead(404, { "content-type": "text/plain" });
+    res.end();
   }
 
   // --------------------------------------------------------------------------------- inbound
@@ -349,9 +382,9 @@ export class DevProxy {
     const properties = mergeProperties(
       peerProperties({ principal, mtls, address: req.socket.remoteAddress, port: req.socket.remotePort }),
       { source: principal ? { principal } : {}, destination: { port, address: `${o.inbound!.host}:${port}` }, listener_direction: 1n },
-      principal ? { connection: { requested_server_name: socket.servername || "" } } : {},
+      principal ? { connection: { requested_server_name: socket.servername || "", uri_san_local_certificate: this.cert?.spiffeId ?? "" } } : {},
     );
-    await this.handle(req, res, headers, properties, [this.authz!], async (final) => {
+    await this.handle(req, res, headers, properties, [this.statsInbound!, this.authz!], async (final) => {
       const app = o.app!;
       return this.forward(req, final, { cluster: `inbound|${port}||`, address: `${app.host}:${app.port}` });
     });
@@ -368,7 +401,7 @@ export class DevProxy {
       listener_direction: 2n,
     });
     // Istio runs RBAC on inbound only: the outbound chain is the router (and the fault filter).
-    await this.handle(req, res, headers, properties, [this.router!], (final) => this.route(req, final));
+    await this.handle(req, res, headers, properties, [this.statsOutbound!, this.router!], (final) => this.route(req, final));
   }
 
   // --------------------------------------------------------------------------------- gateway
@@ -397,7 +430,7 @@ export class DevProxy {
       destination: { port: this.gatewayPort() },
       listener_direction: 1n,
     });
-    await this.handle(req, res, headers, properties, [this.authz!, this.router!], (final) => this.route(req, final));
+    await this.handle(req, res, headers, properties, [this.statsOutbound!, this.authz!, this.router!], (final) => this.route(req, final));
   }
 
   // ------------------------------------------------------------------------- the filter chain
@@ -410,12 +443,15 @@ export class DevProxy {
     headers: HeaderMap,
     properties: PropertyTree,
     chain: RunningFilter[],
-    next: (final: HeaderMap) => Promise<Response | undefined>,
+    next: (final: HeaderMap) => Promise<Response>,
   ): Promise<void> {
     const hasBody = req.headers["content-length"] !== undefined ? req.headers["content-length"] !== "0" : req.headers["transfer-encoding"] !== undefined;
     const streams: [RunningFilter, Stream][] = [];
     let current = headers;
+    let out = new HeaderMap();
     let reply: Response | undefined;
+    const log = new StreamLog();
+    log.requestBodyBytes = Number(req.headers["content-length"] ?? 0) || 0;
     const onClose = () => streams.forEach(([f, s]) => f.forget(s));
     res.once("close", onClose);
     try {
@@ -426,27 +462,38 @@ export class DevProxy {
         if (r.action === "reply" && r.localReply) {
           const lr = r.localReply;
           reply = { status: lr.status, headers: new HeaderMap(lr.headers.filter(([k]) => k !== ":status")), body: Buffer.from(lr.body) };
-          streams.pop(); // its own response callbacks already ran on the local reply
-          break;
+          break; // its own response callbacks already ran on the local reply
         }
         current = new HeaderMap(stream.request.pairs());
       }
       if (!reply) reply = await next(current);
-      if (!reply) return; // streamed by `next`
+      log.flags = reply.flags ?? 0;
+      log.upstream = reply.upstream;
       // Encoder path: the remaining filters see the response headers, last first.
-      let out = new HeaderMap([[":status", String(reply.status)], ...reply.headers.pairs()]);
+      out = new HeaderMap([[":status", String(reply.status)], ...reply.headers.pairs()]);
       for (const [filter, stream] of [...streams].reverse()) {
         if (stream.phase === "done" || stream.localReply) continue;
         const endOfStream = !reply.stream && (reply.body?.length ?? 0) === 0;
         const r = await filter.run(stream, (s) => s.responseHeaders(out.pairs(), endOfStream));
         out = r.action === "reply" && r.localReply ? new HeaderMap(r.localReply.headers) : new HeaderMap(stream.response.pairs());
       }
-      writeResponse(res, out, reply);
+      writeResponse(res, out, reply, log);
     } catch (err) {
       if (!res.headersSent) writeResponse(res, new HeaderMap([[":status", "503"]]), { status: 503, headers: new HeaderMap([["content-type", "text/plain"]]), body: Buffer.from(`dev proxy error: ${String(err)}\n`) });
       else res.destroy();
     } finally {
-      for (const [, stream] of streams) if (stream.phase !== "done") stream.done();
+      // Envoy logs a stream when its response is complete, every filter seeing the one shared
+      // request header map and the attributes known by then.
+      const logAll = () => {
+        Object.assign(properties, mergeProperties(properties, log.properties(current, out)));
+        for (const [, stream] of streams) {
+          if (stream.phase === "done") continue;
+          stream.request.setAll(current.pairs());
+          stream.done();
+        }
+      };
+      if (res.closed) logAll();
+      else res.once("close", logAll);
     }
   }
 
@@ -455,30 +502,34 @@ export class DevProxy {
     const delay = Number(headers.get("x-envoy-fault-delay-request") ?? 0);
     const abort = Number(headers.get("x-envoy-fault-abort-request") ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-    if (abort >= 200 && abort < 600) return textReply(abort, "fault filter abort");
+    if (abort >= 200 && abort < 600) return textReply(abort, "fault filter abort", RESPONSE_FLAG.FaultInjected | (delay > 0 ? RESPONSE_FLAG.DelayInjected : 0));
+    const delayed = delay > 0 ? RESPONSE_FLAG.DelayInjected : 0;
     const clusterName = headers.get("x-mesh-cluster");
-    if (!clusterName) return textReply(404, ""); // Envoy: no route (NR)
+    if (!clusterName) return textReply(404, "", RESPONSE_FLAG.NoRouteFound | delayed);
     const spec = this.snapshot.value?.clusters.find((c) => c.name === clusterName);
-    if (!spec) return textReply(503, "no healthy upstream"); // unknown cluster (Envoy: NC)
+    if (!spec) return textReply(503, "no healthy upstream", RESPONSE_FLAG.NoClusterFound | delayed);
     const timeoutMs = Number(headers.get("x-envoy-upstream-rq-timeout-ms") ?? 0) || undefined;
     const retries = Math.min(Number(headers.get("x-envoy-max-retries") ?? 0) || 0, 10);
     const retryOn = headers.get("x-envoy-retry-on") ?? "";
     const canRetry = retries > 0 && (req.method === "GET" || req.method === "HEAD");
     for (let attempt = 0; ; attempt++) {
       const ep = this.upstreams.pick(spec);
-      if (!ep) return textReply(503, "no healthy upstream");
+      if (!ep) return textReply(503, "no healthy upstream", RESPONSE_FLAG.NoHealthyUpstream | delayed);
       try {
         const up = await this.upstreams.send(spec, ep, { method: req.method ?? "GET", path: headers.get(":path") ?? "/", headers: upstreamHeaders(headers), body: canRetry ? undefined : req, timeoutMs });
         if (canRetry && attempt < retries && retriable(up.status, retryOn)) {
           up.body.resume();
           continue;
         }
-        return { status: up.status, headers: responseHeaderMap(up.headers), body: undefined, stream: up.body };
+        const upstream = { cluster: spec.name, localPrincipal: up.localPrincipal, peerPrincipal: up.peerPrincipal };
+        return { status: up.status, headers: responseHeaderMap(up.headers), body: undefined, stream: up.body, flags: delayed, upstream };
       } catch (err) {
         const e = err instanceof UpstreamError ? err : new UpstreamError(String(err), "reset");
         if (canRetry && attempt < retries && (e.kind === "connect" || e.kind === "reset") && /connect-failure|reset|5xx|gateway-error|refused-stream/.test(retryOn || "connect-failure")) continue;
-        if (e.kind === "timeout") return textReply(504, "upstream request timeout");
-        return textReply(503, e.kind === "connect" ? "upstream connect error or disconnect/reset before headers. reset reason: connection failure" : "upstream connect error or disconnect/reset before headers");
+        if (e.kind === "timeout") return textReply(504, "upstream request timeout", RESPONSE_FLAG.UpstreamRequestTimeout | delayed);
+        return e.kind === "connect"
+          ? textReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure", RESPONSE_FLAG.UpstreamConnectionFailure | delayed)
+          : textReply(503, "upstream connect error or disconnect/reset before headers", RESPONSE_FLAG.UpstreamConnectionTermination | delayed);
       }
     }
   }
@@ -489,9 +540,9 @@ export class DevProxy {
     const ep = { namespace: "", workload: this.options.workload, pod: this.options.pod, serviceAccount: "", labels: {}, address: target.address, sidecar: false };
     try {
       const up = await this.upstreams.send(spec, ep, { method: req.method ?? "GET", path: headers.get(":path") ?? "/", headers: upstreamHeaders(headers), body: req });
-      return { status: up.status, headers: responseHeaderMap(up.headers), body: undefined, stream: up.body };
+      return { status: up.status, headers: responseHeaderMap(up.headers), body: undefined, stream: up.body, upstream: { cluster: target.cluster } };
     } catch {
-      return textReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure");
+      return textReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure", RESPONSE_FLAG.UpstreamConnectionFailure);
     }
   }
 
@@ -501,8 +552,7 @@ export class DevProxy {
     await this.deregister();
     clearTimeout(this.certTimer);
     this.snapshot.stop();
-    this.router?.stop();
-    this.authz?.stop();
+    for (const f of [this.router, this.authz, this.statsOutbound, this.statsInbound]) f?.stop();
     await Promise.all(
       this.servers.map(
         (s) =>
@@ -516,8 +566,7 @@ export class DevProxy {
     );
     this.upstreams.close();
     this.cp.close();
-    this.router?.host.close();
-    this.authz?.host.close();
+    for (const f of [this.router, this.authz, this.statsOutbound, this.statsInbound]) f?.host.close();
   }
 }
 
@@ -526,10 +575,13 @@ interface Response {
   headers: HeaderMap;
   body: Buffer | undefined;
   stream?: IncomingMessage;
+  /** Envoy's response flags for this outcome (RESPONSE_FLAG bits). */
+  flags?: number;
+  upstream?: UpstreamInfo;
 }
 
-function textReply(status: number, text: string): Response {
-  return { status, headers: new HeaderMap(text ? [["content-type", "text/plain"]] : []), body: Buffer.from(text) };
+function textReply(status: number, text: string, flags = 0): Response {
+  return { status, headers: new HeaderMap(text ? [["content-type", "text/plain"]] : []), body: Buffer.from(text), flags };
 }
 
 function retriable(status: number, retryOn: string): boolean {
@@ -575,7 +627,7 @@ function responseHeaderMap(headers: IncomingMessage["headers"]): HeaderMap {
   return m;
 }
 
-function writeResponse(res: ServerResponse, headers: HeaderMap, reply: Response): void {
+function writeResponse(res: ServerResponse, headers: HeaderMap, reply: Response, log?: StreamLog): void {
   const status = Number(headers.get(":status") ?? reply.status);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of headers.pairs()) {
@@ -585,11 +637,13 @@ function writeResponse(res: ServerResponse, headers: HeaderMap, reply: Response)
   }
   if (reply.stream) {
     res.writeHead(status, out);
+    if (log) reply.stream.on("data", (chunk: Buffer) => (log.responseBodyBytes += chunk.length));
     reply.stream.pipe(res);
     reply.stream.once("error", () => res.destroy());
     return;
   }
   const body = reply.body ?? Buffer.alloc(0);
+  if (log) log.responseBodyBytes = body.length;
   out["content-length"] = String(body.length);
   res.writeHead(status, out);
   res.end(body);

@@ -61,6 +61,9 @@ export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
   body: IncomingMessage;
+  /** Over mesh mTLS: this workload's SPIFFE id and the one the upstream's certificate names. */
+  localPrincipal?: string;
+  peerPrincipal?: string;
 }
 
 export class UpstreamError extends Error {
@@ -173,7 +176,10 @@ export class Upstreams {
       const out = send({ host, port, method: req.method, path: req.path, headers: req.headers, agent }, (res) => {
         clearTimeout(timer);
         res.once("close", done);
-        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
+        // The peer's certificate was checked to name exactly this id (agentFor); a resumed TLS
+        // session would not show the certificate again.
+        const principals = mtls ? { localPrincipal: this.cert()?.spiffeId, peerPrincipal: spiffeId(ep.namespace, ep.serviceAccount) } : {};
+        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res, ...principals });
       });
       const timer =
         req.timeoutMs && req.timeoutMs > 0 ? setTimeout(() => out.destroy(new UpstreamError("upstream request timeout", "timeout")), req.timeoutMs) : undefined;

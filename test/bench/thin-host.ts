@@ -19,10 +19,14 @@ export class ThinHost {
   private exports!: Record<string, (...a: number[]) => number>;
   private memory!: WebAssembly.Memory;
   private buffers = new Map<number, Uint8Array>();
-  /** The current header map: the caller's (never modified), plus the filter's changes to it
-   * (null = removed). Envoy does not copy header maps per filter, so neither does this host. */
-  private headers = new Map<string, Uint8Array[]>();
-  private headerChanges: Map<string, Uint8Array[] | null> | null = null;
+  /** The stream's header maps by map type (request 0, response 2; an http_call's answer is
+   * served as the response map): the caller's (never modified), plus the filter's changes to
+   * them (null = removed). Envoy does not copy header maps per filter, so neither does this host. */
+  private headers: Map<string, Uint8Array[]>[] = [new Map(), new Map(), new Map()];
+  private headerChanges: (Map<string, Uint8Array[] | null> | null)[] = [null, null, null];
+  /** Metric values by id (proxy_define_metric hands out ids in order). */
+  private metrics: bigint[] = [];
+  private metricIds = new Map<string, number>();
   private props = new Map<string, Uint8Array>();
   private nextId = 2;
   private callToken = 0;
@@ -31,8 +35,10 @@ export class ThinHost {
   /** proxy_* imports called so far (counted only when loaded with countCalls). */
   hostCalls = 0;
 
-  static async load(module: WebAssembly.Module, pluginConfig: string, configBody: string, countCalls = false): Promise<ThinHost> {
+  /** `nodeProperties`: the attributes the plugin reads while it is configured (xds.node...). */
+  static async load(module: WebAssembly.Module, pluginConfig: string, configBody: string, countCalls = false, nodeProperties?: Map<string, Uint8Array>): Promise<ThinHost> {
     const h = new ThinHost();
+    if (nodeProperties) h.props = nodeProperties;
     const inst = await WebAssembly.instantiate(module, h.imports(module, countCalls));
     h.exports = inst.exports as never;
     h.memory = inst.exports.memory as WebAssembly.Memory;
@@ -46,40 +52,58 @@ export class ThinHost {
     if (h.callToken && h.exports.proxy_on_http_call_response) {
       const body = enc.encode(configBody);
       h.buffers.set(4, body);
-      h.headers = new Map([[":status", [enc.encode("200")]], ["etag", [enc.encode('"bench"')]]]);
+      h.useHeaders(2, new Map([[":status", [enc.encode("200")]], ["etag", [enc.encode('"bench"')]]]));
       h.exports.proxy_on_http_call_response(1, h.callToken, 2, body.length, 0);
       h.buffers.delete(4);
     }
     return h;
   }
 
-  /** request headers, response headers, done, delete; returns the request-headers action. */
+  /** request headers, response headers, log, done, delete; returns the request-headers action. */
   request(req: ThinRequest, responseHeaders: Map<string, Uint8Array[]>): number {
     const id = this.nextId++;
     const e = this.exports;
-    this.useHeaders(req.headers);
+    this.useHeaders(0, req.headers);
     this.props = req.properties;
     e.proxy_on_context_create(id, 1);
     const action = e.proxy_on_request_headers(id, req.count, 1);
-    this.useHeaders(responseHeaders);
+    this.useHeaders(2, responseHeaders);
     if (e.proxy_on_response_headers) e.proxy_on_response_headers(id, responseHeaders.size, 1);
+    if (e.proxy_on_log) e.proxy_on_log(id);
     e.proxy_on_done(id);
     if (e.proxy_on_delete) e.proxy_on_delete(id);
     return action;
   }
 
-  private useHeaders(headers: Map<string, Uint8Array[]>): void {
-    this.headers = headers;
-    this.headerChanges = null;
+  /** The value of metric `name` (as the filter defined it). */
+  metric(name: string): bigint | undefined {
+    const id = this.metricIds.get(name);
+    return id === undefined ? undefined : this.metrics[id];
   }
 
-  private header(name: string): Uint8Array[] | undefined {
-    const changed = this.headerChanges?.get(name);
-    return changed === undefined ? this.headers.get(name) : (changed ?? undefined);
+  get metricCount(): number {
+    return this.metricIds.size;
   }
 
-  private setHeader(name: string, values: Uint8Array[] | null): void {
-    (this.headerChanges ??= new Map()).set(name, values);
+  private useHeaders(type: number, headers: Map<string, Uint8Array[]>): void {
+    this.headers[type] = headers;
+    this.headerChanges[type] = null;
+  }
+
+  /** Map types 6/7 (an http_call's answer) are served from the response slot. */
+  private slot(type: number): number {
+    return type === 0 || type === 1 ? 0 : 2;
+  }
+
+  private header(type: number, name: string): Uint8Array[] | undefined {
+    const t = this.slot(type);
+    const changed = this.headerChanges[t]?.get(name);
+    return changed === undefined ? this.headers[t].get(name) : (changed ?? undefined);
+  }
+
+  private setHeader(type: number, name: string, values: Uint8Array[] | null): void {
+    const t = this.slot(type);
+    (this.headerChanges[t] ??= new Map()).set(name, values);
   }
 
   get memoryBytes(): number {
@@ -135,25 +159,37 @@ export class ThinHost {
         this.give(b.subarray(start, Math.min(b.length, start + (max >>> 0))), rpPtr, rpSize);
         return 0;
       },
-      proxy_get_header_map_value: (_t: number, kPtr: number, kLen: number, rpPtr: number, rpSize: number) => {
-        const v = this.header(this.str(kPtr, kLen));
+      proxy_get_header_map_value: (t: number, kPtr: number, kLen: number, rpPtr: number, rpSize: number) => {
+        const v = this.header(t, this.str(kPtr, kLen));
         if (!v) return 1;
         this.give(v[0], rpPtr, rpSize);
         return 0;
       },
-      proxy_add_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
+      proxy_add_header_map_value: (t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
         const k = this.str(kPtr, kLen);
         const v = this.u8().slice(vPtr, vPtr + vLen);
-        const list = this.header(k);
-        this.setHeader(k, list ? [...list, v] : [v]);
+        const list = this.header(t, k);
+        this.setHeader(t, k, list ? [...list, v] : [v]);
         return 0;
       },
-      proxy_replace_header_map_value: (_t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.setHeader(this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
-      proxy_remove_header_map_value: (_t: number, kPtr: number, kLen: number) => {
+      proxy_replace_header_map_value: (t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.setHeader(t, this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
+      proxy_remove_header_map_value: (t: number, kPtr: number, kLen: number) => {
         const k = this.str(kPtr, kLen);
-        if (this.header(k)) this.setHeader(k, null);
+        if (this.header(t, k)) this.setHeader(t, k, null);
         return 0;
       },
+      proxy_define_metric: (_type: number, nPtr: number, nLen: number, rpId: number) => {
+        const name = dec.decode(this.u8().subarray(nPtr, nPtr + nLen));
+        let id = this.metricIds.get(name);
+        if (id === undefined) {
+          id = this.metrics.push(0n) - 1;
+          this.metricIds.set(name, id);
+        }
+        this.dv().setUint32(rpId, id, true);
+        return 0;
+      },
+      proxy_increment_metric: (id: number, delta: bigint) => ((this.metrics[id] += delta), 0),
+      proxy_record_metric: (id: number, value: bigint) => ((this.metrics[id] += value), 0),
       proxy_get_property: (pPtr: number, pLen: number, rpPtr: number, rpSize: number) => {
         const v = this.props.get(this.str(pPtr, pLen));
         if (!v) return 1;

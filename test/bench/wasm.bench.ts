@@ -2,7 +2,8 @@
 // real compiled tables (10 / 100 / 1000 routes from the synthetic mesh generator, and the
 // security-allow-deny policies) against a chain of two no-op filters and a chain of two ABI-floor
 // filters (the same host calls as router+authz, no decisions), all measured side by side on the
-// same requests; module sizes; and guest memory growth over many requests.
+// same requests; what Istio's stats filter adds to that chain (one per side of the hop, same
+// hosts, same requests); module sizes; and guest memory growth over many requests.
 // `npm run bench wasm` runs just this file. Timings are CPU time (see medianMs below).
 import { statSync } from "node:fs";
 import { compile } from "../../control/mesh/compile/index.ts";
@@ -14,6 +15,7 @@ import { filterConfig, hostWithConfig, streamInput } from "../filters/support.ts
 import { CONTROL_CLUSTER, type FilterName, filterModule, pluginConfig, wasmPath } from "../wasmhost/support.ts";
 import type { BenchEntry } from "./harness.ts";
 import { generateMesh } from "./mesh-generator.ts";
+import { exchangeHeaders, STATS_INBOUND_LOG, STATS_NODE, STATS_OUTBOUND_LOG, thinPropertyMap } from "./stats-chain.ts";
 import { ThinHost, type ThinRequest, thinProperties, thinRequest } from "./thin-host.ts";
 
 const BATCH = 2000;
@@ -133,12 +135,14 @@ async function realCallsPerRequest(config: FilterConfig, requests: Prepared[]): 
 
 /** One request through a chain of filters, as Envoy runs it: request headers down the chain,
  * response headers back up, then each stream ends. */
-function request(chain: ProxyWasmHost[], inputs: Prepared[]): void {
+function request(chain: ProxyWasmHost[], inputs: Prepared[], response: [string, string][] = PLAIN_RESPONSE): void {
   const streams = chain.map((h, i) => h.newStream({ properties: inputs[i].properties }));
   for (let i = 0; i < streams.length; i++) if (streams[i].requestHeaders(inputs[i].headers).action !== "continue") throw new Error("blocked");
-  for (let i = streams.length - 1; i >= 0; i--) streams[i].responseHeaders({ ":status": "200", "content-length": "0" });
+  for (let i = streams.length - 1; i >= 0; i--) streams[i].responseHeaders(response);
   for (const s of streams) s.done();
 }
+
+const PLAIN_RESPONSE: [string, string][] = [[":status", "200"], ["content-length", "0"]];
 
 function perRequestUs(chain: ProxyWasmHost[], routerRequests: Prepared[]): number {
   let k = 0;
@@ -175,6 +179,85 @@ async function thinUs(kind: ChainKind, config: FilterConfig, routerRequests: Pre
       if (first.request(routerRequests[k++ & n].thin, RESPONSE) !== 0 || second.request(AUTHZ_REQUEST.thin, RESPONSE) !== 0) throw new Error("blocked");
     }
   }, 15, 3) / BATCH) * 1000;
+}
+
+/** Istio's stats filter on both sides of a hop (stats_outbound before the router at the client,
+ * stats_inbound before authz at the server), against the same router+authz chain without it: same
+ * host, same requests, rounds interleaved. The response carries the server's exchange headers. */
+async function statsEntries(label: string, table: { config: FilterConfig; requests: Prepared[] }): Promise<BenchEntry[]> {
+  const exchange = await exchangeHeaders();
+  const reviews: [string, string][] = [[":method", "GET"], [":authority", "reviews:9080"], [":path", "/reviews/1"], [":scheme", "http"]];
+  const out: Prepared = { headers: reviews, properties: STATS_OUTBOUND_LOG, thin: thinRequest(reviews, thinPropertyMap({ ...STATS_OUTBOUND_LOG, response: { ...(STATS_OUTBOUND_LOG.response as object), code: 200 } })) };
+  const inbound = [...reviews, ...exchange];
+  const into: Prepared = { headers: inbound, properties: STATS_INBOUND_LOG, thin: thinRequest(inbound, thinPropertyMap({ ...STATS_INBOUND_LOG, response: { total_size: 1800, flags: 0, code: 200 } })) };
+  const response: [string, string][] = [...PLAIN_RESPONSE, ...exchange];
+  const stats = async (direction: string) => {
+    const h = await ProxyWasmHost.load(filterModule("stats"), { pluginConfig: JSON.stringify({ direction }), properties: STATS_NODE, trace: false });
+    if (h.failure) throw new Error(h.failure.message);
+    return h;
+  };
+  const [router, authz] = await meshChain(table.config);
+  const plain = [router, authz];
+  const withStats = [await stats("outbound"), router, await stats("inbound"), authz];
+  const reqs = table.requests;
+  const m = reqs.length - 1;
+  const us = (fn: (k: number) => void) => (medianMs(() => { for (let i = 0; i < BATCH; i++) fn(i); }, 7, 2) / BATCH) * 1000;
+  const added: number[] = [];
+  const ratio: number[] = [];
+  const base: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const p = us((i) => request(plain, [reqs[i & m], AUTHZ_REQUEST], response));
+    const s = us((i) => request(withStats, [out, reqs[i & m], into, AUTHZ_REQUEST], response));
+    base.push(p);
+    added.push(s - p);
+    ratio.push(s / p);
+  }
+  // The thin host: near-native host calls, as the ≤ 5 us budget is set on.
+  const node = thinPropertyMap(STATS_NODE);
+  const thinStats = (direction: string) => ThinHost.load(filterModule("stats"), JSON.stringify({ direction }), "", false, node);
+  const [tRouter, tAuthz] = await thinChain("router+authz", table.config);
+  const [tOut, tIn] = [await thinStats("outbound"), await thinStats("inbound")];
+  const exchangeResponse = thinRequest([[":status", "200"], ...exchange], new Map()).headers;
+  const thinPlain = (k: number) => {
+    if (tRouter.request(reqs[k & m].thin, exchangeResponse) !== 0 || tAuthz.request(AUTHZ_REQUEST.thin, RESPONSE) !== 0) throw new Error("blocked");
+  };
+  const thinWith = (k: number) => {
+    tOut.request(out.thin, exchangeResponse);
+    thinPlain(k);
+    tIn.request(into.thin, RESPONSE);
+  };
+  const thinUsOf = (fn: (k: number) => void) => (medianMs(() => { for (let i = 0; i < BATCH; i++) fn(i); }, 15, 3) / BATCH) * 1000;
+  const tPlain: number[] = [];
+  const tWith: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    tPlain.push(thinUsOf(thinPlain));
+    tWith.push(thinUsOf(thinWith));
+  }
+  // What was measured is what the filter reports: one series per side, every request counted.
+  for (const [side, h] of [["outbound", tOut], ["inbound", tIn]] as const) if (h.metricCount !== 4) throw new Error(`stats ${side}: ${h.metricCount} metrics, expected one series of 4`);
+  const thinWithT = median(tWith);
+  const thinPlainT = median(tPlain);
+  const detail = `router+authz ${median(base).toFixed(2)} us/request without stats, +${median(added).toFixed(2)} us with stats_outbound and stats_inbound (control/wasmhost, medians of ${ROUNDS} rounds)`;
+  const thinDetail = `thin host: router+authz ${thinPlainT.toFixed(2)} us/request, with both stats filters ${thinWithT.toFixed(2)} us/request (+${(thinWithT - thinPlainT).toFixed(2)} us)`;
+  const entries: BenchEntry[] = [];
+  if (label === "100_routes") {
+    // Guest memory of each side over many requests (its per-stream state must not pile up).
+    for (const [side, h, req, resp] of [["outbound", tOut, out.thin, exchangeResponse], ["inbound", tIn, into.thin, RESPONSE]] as const) {
+      for (let i = 0; i < 1000; i++) h.request(req, resp);
+      const after1k = h.memoryBytes;
+      for (let i = 1000; i < MEMORY_REQUESTS; i++) h.request(req, resp);
+      const growth = h.memoryBytes / after1k;
+      const counted = h.metricCount === 4 ? "one series" : `${h.metricCount / 4} series`;
+      entries.push({ name: `wasm.stats_${side}.memory_growth_${MEMORY_REQUESTS}_vs_1k`, value: growth, unit: "x", target: "<= 1.05", ok: growth <= 1.05, detail: `linear memory ${after1k / KB} KB after 1k requests, ${h.memoryBytes / KB} KB after ${MEMORY_REQUESTS} (thin host; ${counted})` });
+    }
+  }
+  return [
+    ...entries,
+    { name: `wasm.stats.${label}.added_us`, value: median(added), unit: "us", target: "recorded (control/wasmhost)", ok: true, detail },
+    { name: `wasm.stats.${label}.with_stats_vs_router+authz`, value: median(ratio), unit: "x", target: "recorded", ok: true, detail },
+    { name: `wasm.stats.${label}.thin_host_added_us`, value: thinWithT - thinPlainT, unit: "us", target: "recorded", ok: true, detail: thinDetail },
+    { name: `wasm.stats.${label}.thin_host_with_stats_us`, value: thinWithT, unit: "us", target: "<= 5 us (router+authz+stats)", ok: thinWithT <= 5, detail: thinDetail },
+  ];
 }
 
 export async function bench(): Promise<BenchEntry[]> {
@@ -234,9 +317,10 @@ export async function bench(): Promise<BenchEntry[]> {
     entries.push({ name: `wasm.router+authz.${label}.thin_host_us`, value: tMesh, unit: "us", target: targeted ? "<= 5 us median" : "recorded", ok: !targeted || tMesh <= 5, detail: thinDetail });
     entries.push({ name: `wasm.router+authz.${label}.thin_host_vs_noop`, value: tMesh / tNoop, unit: "x", target: "recorded", ok: true, detail: thinDetail });
     entries.push({ name: `wasm.router+authz.${label}.thin_host_abi_floor_vs_noop`, value: tFloor / tNoop, unit: "x", target: "recorded", ok: true, detail: thinDetail });
+    if (targeted) entries.push(...(await statsEntries(label, table)));
   }
 
-  for (const name of ["router", "authz", "noop", "abi-floor"] as const) {
+  for (const name of ["router", "authz", "stats", "noop", "abi-floor"] as const) {
     const bytes = statSync(wasmPath(name)).size;
     entries.push({ name: `wasm.${name}.size_kb`, value: bytes / KB, unit: "KB", target: "<= 64 KB", ok: bytes <= 64 * KB, detail: `${bytes} bytes` });
   }

@@ -5,39 +5,28 @@
 // all-or-nothing routes exactly), including the control plane going away mid-tour and an
 // invalid VirtualService being refused.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { makeApplier } from "../../local/demo-apply.ts";
-import { type DemoControlPlane, startDemoControlPlane } from "../../local/demo-control-plane.ts";
-import { type DemoMesh, startDemoMesh } from "../../local/demo-mesh.ts";
+import type { DemoControlPlane } from "../../local/demo-control-plane.ts";
+import type { DemoMesh } from "../../local/demo-mesh.ts";
 import { readProductPage } from "../bookinfo/page.ts";
-import { ensureFiltersBuilt } from "../wasmhost/support.ts";
-import { freePort } from "../support/worker.ts";
+import { type MeshUnderTest, startMeshUnderTest } from "./mesh-under-test.ts";
 import { TOUR, type TourContext } from "./tour.ts";
 import { httpGet } from "./traffic.ts";
 
-let dir: string;
+let run: MeshUnderTest | undefined;
 let cp: DemoControlPlane | undefined;
 let mesh: DemoMesh | undefined;
 let ctx: TourContext;
 
 before(async () => {
-  ensureFiltersBuilt();
-  dir = mkdtempSync(join(tmpdir(), "edge-mesh-tour-"));
-  cp = await startDemoControlPlane({ dir, tlsDir: join(dir, "tls"), port: await freePort(), pointerTtlSeconds: 1 });
-  const applier = makeApplier(cp, { home: join(dir, "kubectl-home") });
-  assert.equal(applier.via, "kubectl", "kubectl is on PATH on these machines: the tour uses it");
-  // 1 s polls (the demo uses 500 ms): half the load on wrangler dev when the suite shares the machine.
-  mesh = await startDemoMesh({ cp, applier, ingressPort: await freePort(), pollMs: 1000 });
-  ctx = { cp, applier, mesh, requests: 400 };
+  run = await startMeshUnderTest("tour", 400);
+  ({ ctx } = run);
+  ({ cp, mesh } = ctx);
+  assert.equal(ctx.applier.via, "kubectl", "kubectl is on PATH on these machines: the tour uses it");
 });
 
 after(async () => {
-  await mesh?.stop();
-  await cp?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await run?.stop();
 });
 
 describe("the mesh comes up", () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-export const FILTERS = ["router", "authz", "noop", "abi-floor"] as const;
+export const FILTERS = ["router", "authz", "stats", "noop", "abi-floor"] as const;
 export type FilterName = (typeof FILTERS)[number];
 
 export function wasmPath(name: FilterName): string {

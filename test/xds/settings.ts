@@ -8,6 +8,7 @@ export const SETTINGS: XdsSettings = {
   wasm: {
     router: { url: "https://mesh.example.com/filters/router-aa.wasm", sha256: "a".repeat(64) },
     authz: { url: "https://mesh.example.com/filters/authz-bb.wasm", sha256: "b".repeat(64) },
+    stats: { url: "https://mesh.example.com/filters/stats-cc.wasm", sha256: "c".repeat(64) },
   },
   targetPorts: {},
   filterPollMs: 5000,

@@ -100,12 +100,20 @@ describe("the validator is strict", () => {
   test("the wasm filter's plugin configuration is what filters/lib/config.ts reads", () => {
     const hcm = listener.filter_chains[0].filters[0].typed_config;
     const names = hcm.http_filters.map((f: any) => f.name);
-    assert.deepEqual(names, ["envoy.filters.http.jwt_authn", "edge-mesh.authz", "envoy.filters.http.router"]);
-    const config = JSON.parse(hcm.http_filters[1].typed_config.config.configuration.value);
+    assert.deepEqual(names, ["edge-mesh.stats_inbound", "envoy.filters.http.jwt_authn", "edge-mesh.authz", "envoy.filters.http.router"]);
+    const config = JSON.parse(hcm.http_filters[2].typed_config.config.configuration.value);
     assert.deepEqual(Object.keys(config).sort(), ["authority", "cluster", "failOpen", "path", "pollMs", "token"]);
     assert.equal(config.path, `/mesh/v1/proxy/${w.workload.namespace}/${w.workload.name}/filter-config`);
     assert.equal(config.cluster, SETTINGS.controlPlane.host);
-    assert.equal(hcm.http_filters[1].typed_config.config.vm_config.code.remote.sha256, SETTINGS.wasm.authz.sha256);
+    assert.equal(hcm.http_filters[2].typed_config.config.vm_config.code.remote.sha256, SETTINGS.wasm.authz.sha256);
+  });
+
+  test("the stats filter comes first, configured with its side of the call, in a VM of its own per side", () => {
+    const stats = listener.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config;
+    assert.deepEqual(JSON.parse(stats.configuration.value), { direction: "inbound" });
+    assert.equal(stats.root_id, "stats_inbound");
+    assert.equal(stats.vm_config.vm_id, "edge-mesh.stats_inbound");
+    assert.equal(stats.vm_config.code.remote.sha256, SETTINGS.wasm.stats.sha256);
   });
 });
 
@@ -137,9 +145,9 @@ describe("translation details", () => {
       chain.filters.flatMap((f: any) => (f.typed_config.http_filters ?? []).map((h: any) => h.typed_config?.config?.root_id ?? h.name));
     const [inbound, outbound] = listeners;
     for (const chain of inbound.filter_chains.filter((c: any) => c.filter_chain_match.destination_port === 9080))
-      assert.deepEqual(httpFilterNames(chain), ["authz", "envoy.filters.http.router"]);
+      assert.deepEqual(httpFilterNames(chain), ["stats_inbound", "authz", "envoy.filters.http.router"]);
     const outboundHttp = outbound.filter_chains.flatMap(httpFilterNames);
-    assert.ok(outboundHttp.includes("router"), JSON.stringify(outboundHttp));
+    assert.deepEqual(outboundHttp, ["stats_outbound", "router", "envoy.filters.http.router"]);
     assert.ok(!outboundHttp.includes("authz"), "a STRICT workload must still be able to call out");
   });
 

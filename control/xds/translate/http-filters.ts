@@ -1,9 +1,8 @@
-// The HTTP filters of our chains: jwt_authn (RequestAuthentication), the authz and router wasm
-// filters, and Envoy's router.
+// The HTTP filters of our chains: Istio's stats (first, so it logs the streams the others answer),
+// jwt_authn (RequestAuthentication), the authz and router wasm filters, and Envoy's router.
 import type { JwtRule, WorkloadSnapshot } from "../../mesh/snapshot.ts";
 import { any, socketAddress, TYPE, type Json, type WasmModuleRef, type XdsSettings } from "./types.ts";
 
-export type FilterName = "router" | "authz";
 
 /** The JSON our filters read from their plugin configuration (filters/lib/config.ts). */
 export interface PluginConfig {
@@ -27,16 +26,18 @@ export function pluginConfig(w: WorkloadSnapshot["workload"], settings: XdsSetti
   };
 }
 
-/** A proxy-wasm filter whose code Envoy fetches from the control plane and checks by sha256. */
-export function wasmFilter(filter: FilterName, module: WasmModuleRef, config: PluginConfig, settings: XdsSettings): Json {
+/** A proxy-wasm filter whose code Envoy fetches from the control plane and checks by sha256.
+ * `plugin` names it, its root context and its VM: each plugin gets a VM of its own (filters/lib
+ * keeps one root context per module). */
+export function wasmFilter(plugin: string, module: WasmModuleRef, config: PluginConfig | StatsConfig, settings: XdsSettings): Json {
   return {
-    name: `edge-mesh.${filter}`,
+    name: `edge-mesh.${plugin}`,
     typed_config: any(TYPE.wasm, {
       config: {
-        name: `edge-mesh.${filter}`,
-        root_id: filter,
+        name: `edge-mesh.${plugin}`,
+        root_id: plugin,
         vm_config: {
-          vm_id: `edge-mesh.${filter}`,
+          vm_id: `edge-mesh.${plugin}`,
           runtime: "envoy.wasm.runtime.v8",
           code: {
             remote: {
@@ -51,6 +52,16 @@ export function wasmFilter(filter: FilterName, module: WasmModuleRef, config: Pl
       },
     }),
   };
+}
+
+/** The stats filter's plugin configuration (filters/stats): which side of the call it reports. */
+export interface StatsConfig {
+  direction: "inbound" | "outbound";
+}
+
+/** Istio's stats_inbound / stats_outbound. */
+export function statsFilter(direction: StatsConfig["direction"], settings: XdsSettings): Json {
+  return wasmFilter(`stats_${direction}`, settings.wasm.stats, { direction }, settings);
 }
 
 export function routerFilter(): Json {

@@ -4,7 +4,7 @@
 // cluster named in its header (or, outbound, passes unknown destinations through).
 import { INBOUND_CAPTURE_PORT, OUTBOUND_CAPTURE_PORT } from "../../../admission/ports.ts";
 import type { GatewayListener, InboundPort, PeerAuthMode, WorkloadSnapshot } from "../../mesh/snapshot.ts";
-import { jwtAuthnFilter, pluginConfig, routerFilter, wasmFilter } from "./http-filters.ts";
+import { jwtAuthnFilter, pluginConfig, routerFilter, statsFilter, wasmFilter } from "./http-filters.ts";
 import { terminatingTlsSocket } from "./gateway-tls.ts";
 import { inboundMtlsSocket } from "./tls.ts";
 import {
@@ -98,7 +98,10 @@ function tcpProxy(statPrefix: string, cluster: string): Json {
 function httpFilters(w: WorkloadSnapshot, settings: XdsSettings, stages: { authz: boolean; router: boolean }): Json[] {
   const config = pluginConfig(w.workload, settings);
   const jwt = stages.authz ? jwtAuthnFilter(w.authz.jwt) : undefined;
+  // Routed traffic (a sidecar's outbound, a gateway) is reported by its source, a sidecar's
+  // inbound by its destination.
   return [
+    statsFilter(stages.router ? "outbound" : "inbound", settings),
     ...(jwt ? [jwt] : []),
     ...(stages.authz ? [wasmFilter("authz", settings.wasm.authz, config, settings)] : []),
     ...(stages.router ? [wasmFilter("router", settings.wasm.router, config, settings)] : []),

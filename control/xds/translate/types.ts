@@ -59,7 +59,7 @@ export interface XdsSettings {
   controlPlane: { host: string; url: string };
   /** The workload token the filters present when polling their config. */
   token: string;
-  wasm: { router: WasmModuleRef; authz: WasmModuleRef };
+  wasm: { router: WasmModuleRef; authz: WasmModuleRef; stats: WasmModuleRef };
   /** Service target ports: `<host>|<port>` → the port on the pod (a number, or a container port name). */
   targetPorts: Record<string, number | string>;
   /** How often the filters poll their config, ms. */
