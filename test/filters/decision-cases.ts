@@ -115,6 +115,7 @@ export const DECISION_CASES: DecisionCase[] = [
   route("istio-ingress-gateway", "/api/v1/products/0", get("x", "/api/v1/products/0", { port: 8080 }), { cluster: svc("productpage") }, "istio-system/istio-ingressgateway"),
   route("istio-ingress-gateway", "/login with a query string", get("x", "/login?next=/", { port: 8080 }), { cluster: svc("productpage") }, "istio-system/istio-ingressgateway"),
   route("istio-ingress-gateway", "/other -> 404", get("x", "/other", { port: 8080 }), NR, "istio-system/istio-ingressgateway"),
+  ...httpsListeners("gateway-https-reference-grants"),
 
   // --- Gateway API mesh (GAMMA) routes -------------------------------------------------------
   route("gateway-api-route-all-v1", "reviews -> reviews-v1 service", get("reviews:9080"), { cluster: svc("reviews-v1") }),
@@ -211,5 +212,22 @@ function gatewayApi(c: string): DecisionCase[] {
     route(c, "/login", at("/login"), pp, gw),
     route(c, "/api/v1/products/1", at("/api/v1/products/1"), pp, gw),
     route(c, "/productpage/extra: Exact does not match -> 404", at("/productpage/extra"), NR, gw),
+  ];
+}
+
+/** HTTPS listeners on 443 (TLS ends at the gateway; routing sees the decrypted request) and ReferenceGrants. */
+function httpsListeners(c: string): DecisionCase[] {
+  const edge = "web/edge-istio";
+  const istio = "web/istio-ingressgateway";
+  const inWeb = (name: string) => `outbound|9080||${name}.web.svc.cluster.local`;
+  const inShop = (name: string) => `outbound|9080||${name}.shop.svc.cluster.local`;
+  const at = (host: string, path: string) => get(host, path, { port: 443 });
+  return [
+    route(c, "bookinfo.example.com (own-namespace Secret) /productpage", at("bookinfo.example.com", "/productpage"), { cluster: inWeb("productpage") }, edge),
+    route(c, "other.example.com (Secret granted from certs) /productpage", at("other.example.com", "/productpage"), { cluster: inWeb("productpage") }, edge),
+    route(c, "/ratings: a backendRef to shop that a ReferenceGrant permits", at("bookinfo.example.com", "/ratings/1"), { cluster: inShop("ratings") }, edge),
+    route(c, "/reviews: a backendRef to shop with no grant -> 500", at("bookinfo.example.com", "/reviews/1"), { localReply: { status: 500 } }, edge),
+    route(c, "a host no listener serves -> 404", at("nobody.example.com", "/productpage"), NR, edge),
+    route(c, "Istio Gateway SIMPLE credentialName: bookinfo.example.com -> productpage", at("bookinfo.example.com", "/anything"), { cluster: inWeb("productpage") }, istio),
   ];
 }
