@@ -216,7 +216,9 @@ describe("observability with real traffic: stats filter → Prometheus → graph
         assert.match((await e.getAttribute("aria-label")) ?? "", new RegExp(`^productpage v1 → reviews ${v}: \\d+\\.\\d\\d rps · 0 % err · p95 [\\d.]+ ms, mTLS 100 %$`));
         assert.equal(await e.locator(".lock").count(), 1, `a lock on productpage → reviews-${v}`);
       }
-      await page.locator('[data-edge="default/bookinfo-gateway-istio default/productpage-v1"]').waitFor();
+      const ingress = page.locator('[data-edge="default/bookinfo-gateway-istio default/productpage-v1"]');
+      await ingress.waitFor();
+      assert.equal(await ingress.locator(".lock").count(), 1, "a lock on gateway → productpage: its sidecar reports it under productpage's service");
       // The view's window is the last minute: the warm-up counts there too (some of it before
       // Prometheus's first sample of a series, which rate() cannot see), hence the margin.
       const all = { v1: (warm.byVersion.v1 ?? 0) + (sent.byVersion.v1 ?? 0), v3: (warm.byVersion.v3 ?? 0) + (sent.byVersion.v3 ?? 0) };
