@@ -251,6 +251,16 @@ export interface InboundPort {
   /** `inbound|9080||` */
   cluster: string;
   protocol: string;
+  /** The Services that select the workload on this port (by hostname): Istio's inbound cluster
+   *  metadata (filter_metadata.istio.services), where the stats filter finds the destination service. */
+  services: InboundService[];
+}
+
+export interface InboundService {
+  /** `productpage.default.svc.cluster.local` */
+  host: string;
+  name: string;
+  namespace: string;
 }
 
 export interface GatewayListener {

@@ -7,16 +7,18 @@ import { HeaderMap } from "./headers.ts";
 import { encodeUtf8 } from "./memory.ts";
 import { encodePairs } from "./pairs.ts";
 
-export type PropertyValue = string | boolean | number | bigint | Uint8Array | string[] | HeaderMap | PropertyTree;
+export type PropertyValue = string | boolean | number | bigint | Uint8Array | string[] | PropertyTree[] | HeaderMap | PropertyTree;
 export interface PropertyTree {
   [segment: string]: PropertyValue | undefined;
 }
 
-/** Walks `tree` by path segments; undefined when any segment is missing. */
+/** Walks `tree` by path segments; undefined when any segment is missing. A list is indexed by a
+ *  decimal segment, as Envoy's getProperty does (`cluster_metadata…services\00\0host`). */
 export function lookupProperty(tree: PropertyTree | undefined, segments: readonly string[]): PropertyValue | undefined {
   let node: PropertyValue | undefined = tree;
   for (const seg of segments) {
     if (node instanceof HeaderMap) node = node.has(seg) ? node.getAll(seg).join(",") : undefined;
+    else if (Array.isArray(node)) node = /^\d+$/.test(seg) ? node[Number(seg)] : undefined;
     else if (isTree(node)) node = Object.hasOwn(node, seg) ? node[seg] : undefined;
     else return undefined;
     if (node === undefined) return undefined;
@@ -42,7 +44,10 @@ export function serializeProperty(value: PropertyValue, path: string): Uint8Arra
   }
   if (value instanceof Uint8Array) return value;
   if (value instanceof HeaderMap) return encodePairs(Object.entries(value.toObject()));
-  if (Array.isArray(value)) return encodePairs(value.map((v) => [v, ""] as const));
+  if (Array.isArray(value)) {
+    if (!value.every((v): v is string => typeof v === "string")) throw new AbiMisuse(WasmResult.SerializationFailure, `property ${path} is a list of messages; ask for one of its fields`);
+    return encodePairs(value.map((v) => [v, ""] as const));
+  }
   const entries = Object.entries(value).filter((e): e is [string, PropertyValue] => e[1] !== undefined);
   if (entries.every(([, v]) => typeof v === "string")) return encodePairs(entries as [string, string][]);
   throw new AbiMisuse(WasmResult.SerializationFailure, `property ${path} is a message, not a leaf; ask for one of its fields`);

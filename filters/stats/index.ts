@@ -12,7 +12,7 @@
 // connection_security_policy is reported on the inbound side only (`unknown` at the source, as in
 // Istio). Labels are encoded in the metric name (control/stats/stat-tags.ts says how Envoy and
 // the dev proxy turn them back into labels); every value comes from node metadata, TLS identity,
-// the cluster name or response status, never from the path or other request data, so the number
+// the cluster name and metadata or response status, never from the path or other request data, so the number
 // of series stays bounded by the mesh's shape.
 export * from "../lib/exports";
 // Response headers (the exchange) and the log; no proxy_on_delete: a stream's state goes in its
@@ -39,6 +39,10 @@ const CONTENT_TYPE = utf8("content-type");
 
 const NODE_ID = propertyPath(["xds", "node", "id"]);
 const CLUSTER_NAME = propertyPath(["xds", "cluster_name"]);
+// An inbound cluster (inbound|9080||) names no service: Istio lists the Services that select the
+// workload on that port in the cluster's metadata, and istio/proxy takes the first.
+const CLUSTER_SERVICE_HOST = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "host"]);
+const CLUSTER_SERVICE_NAME = propertyPath(["xds", "cluster_metadata", "filter_metadata", "istio", "services", "0", "name"]);
 const RESPONSE_CODE = propertyPath(["response", "code"]);
 const RESPONSE_FLAGS = propertyPath(["response", "flags"]);
 const GRPC_STATUS = propertyPath(["response", "grpc_status"]);
@@ -54,6 +58,8 @@ const UPSTREAM_LOCAL_SAN = propertyPath(["upstream", "uri_san_local_certificate"
 // Repeated per request: decoded once, then the same string (see Decoder).
 const PEER_ID_TEXT = new Decoder();
 const CLUSTER_TEXT = new Decoder();
+const SERVICE_HOST_TEXT = new Decoder();
+const SERVICE_NAME_TEXT = new Decoder();
 const AUTHORITY_TEXT = new Decoder();
 const CONTENT_TYPE_TEXT = new Decoder();
 const SOURCE_SAN_TEXT = new Decoder();
@@ -160,8 +166,12 @@ class Stats extends Filter {
     x.sourcePrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_LOCAL_SAN : DOWNSTREAM_PEER_SAN, SOURCE_SAN_TEXT));
     x.destinationPrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_PEER_SAN : DOWNSTREAM_LOCAL_SAN, DESTINATION_SAN_TEXT));
     x.cluster = textOf(getPropertyString(CLUSTER_NAME, CLUSTER_TEXT));
-    // The :authority names the service only when the cluster does not (inbound|9080||).
-    x.authority = clusterHostAt(x.cluster) >= 0 ? "" : textOf(getHeader(MapType.RequestHeaders, AUTHORITY, AUTHORITY_TEXT));
+    const named = clusterHostAt(x.cluster) >= 0;
+    // istio/proxy: the service's name and host from the cluster's metadata when it has them.
+    x.serviceName = named ? "" : textOf(getPropertyString(CLUSTER_SERVICE_NAME, SERVICE_NAME_TEXT));
+    x.serviceHost = x.serviceName.length == 0 ? "" : textOf(getPropertyString(CLUSTER_SERVICE_HOST, SERVICE_HOST_TEXT));
+    // The :authority names the service only when neither the cluster's name nor its metadata does.
+    x.authority = named || x.serviceName.length > 0 ? "" : textOf(getHeader(MapType.RequestHeaders, AUTHORITY, AUTHORITY_TEXT));
     x.code = getPropertyInt(RESPONSE_CODE, 0);
     x.flags = getPropertyInt(RESPONSE_FLAGS, 0);
     const contentType = getHeader(MapType.RequestHeaders, CONTENT_TYPE, CONTENT_TYPE_TEXT);

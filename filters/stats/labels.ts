@@ -1,6 +1,7 @@
 // Label values derived from attributes, as istio/proxy computes them (extensions/common/context.cc
-// and util.cc): the destination service from the cluster name or the :authority, its short name,
-// and Envoy's response flags as their short codes.
+// and util.cc): the destination service from the cluster name or the :authority (when the
+// cluster's metadata names none: index.ts), its short name, and Envoy's response flags as their
+// short codes.
 
 /** Envoy's ResponseFlag bits (envoy/stream_info/stream_info.h), in bit order, as short codes. */
 const FLAG_CODES: string[] = [

@@ -1,5 +1,5 @@
 // From the attributes of a logged stream to its metric ids without building the label set each
-// time: the few inputs that vary per stream (peer, principals, cluster, :authority, status,
+// time: the few inputs that vary per stream (peer, principals, cluster and its service metadata, :authority, status,
 // flags, gRPC status, mTLS) are read into one reused object and compared, by value, with the
 // inputs of the label sets seen recently; only a new combination builds the encoded label set
 // (about 1.5 KB of string) and, for a set never seen, defines its four metrics.
@@ -27,6 +27,9 @@ export class Inputs {
   sourcePrincipal: string = "";
   destinationPrincipal: string = "";
   cluster: string = "";
+  /** From the cluster's metadata (filter_metadata.istio.services[0]); "" when it has none. */
+  serviceHost: string = "";
+  serviceName: string = "";
   authority: string = "";
   code: i64 = 0;
   flags: i64 = 0;
@@ -39,6 +42,8 @@ export class Inputs {
     this.sourcePrincipal = o.sourcePrincipal;
     this.destinationPrincipal = o.destinationPrincipal;
     this.cluster = o.cluster;
+    this.serviceHost = o.serviceHost;
+    this.serviceName = o.serviceName;
     this.authority = o.authority;
     this.code = o.code;
     this.flags = o.flags;
@@ -54,6 +59,8 @@ export class Inputs {
       this.grpcStatus == o.grpcStatus &&
       this.mtls == o.mtls &&
       this.cluster == o.cluster &&
+      this.serviceName == o.serviceName &&
+      this.serviceHost == o.serviceHost &&
       this.sourcePrincipal == o.sourcePrincipal &&
       this.destinationPrincipal == o.destinationPrincipal &&
       this.authority == o.authority
@@ -116,7 +123,8 @@ export class SeriesTable {
     const peer = x.peer === null ? NO_PEER : <Node>x.peer;
     const source = this.outbound ? this.local : peer;
     const destination = this.outbound ? peer : this.local;
-    const host = serviceHost(x.cluster, x.authority, source.namespace);
+    const fromMetadata = x.serviceName.length > 0;
+    const host = fromMetadata ? x.serviceHost : serviceHost(x.cluster, x.authority, source.namespace);
     const grpc = x.grpcStatus >= 0;
     return (
       label("reporter", this.outbound ? "source" : "destination") +
@@ -132,7 +140,7 @@ export class SeriesTable {
       label("destination_app", orUnknown(destination.app)) +
       label("destination_version", orUnknown(destination.version)) +
       label("destination_service", orUnknown(host)) +
-      label("destination_service_name", orUnknown(serviceName(host, destination.namespace))) +
+      label("destination_service_name", orUnknown(fromMetadata ? x.serviceName : serviceName(host, destination.namespace))) +
       label("destination_service_namespace", orUnknown(destination.namespace)) +
       label("destination_cluster", orUnknown(destination.cluster)) +
       label("request_protocol", grpc ? "grpc" : "http") +

@@ -33,6 +33,7 @@ import { GatewayTls } from "./gateway-tls.ts";
 import { RESPONSE_FLAG, StreamLog, type UpstreamInfo } from "./stream-log.ts";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "../../control/stats/prometheus.ts";
 import { CLUSTER_ID } from "../../control/xds/bootstrap.ts";
+import { inboundClusterMetadata } from "../../control/xds/translate/clusters.ts";
 import { type EndpointSource, splitHostPort, UpstreamError, Upstreams } from "./upstream.ts";
 
 export { LocalDevCa, spiffeId, type CertificateAuthority } from "./certs.ts";
@@ -384,9 +385,11 @@ export class DevProxy {
       { source: principal ? { principal } : {}, destination: { port, address: `${o.inbound!.host}:${port}` }, listener_direction: 1n },
       principal ? { connection: { requested_server_name: socket.servername || "", uri_san_local_certificate: this.cert?.spiffeId ?? "" } } : {},
     );
+    const inbound = this.snapshot.value?.inbound.find((p) => p.port === port);
+    const metadata = inbound?.services.length ? inboundClusterMetadata(inbound) : undefined;
     await this.handle(req, res, headers, properties, [this.statsInbound!, this.authz!], async (final) => {
       const app = o.app!;
-      return this.forward(req, final, { cluster: `inbound|${port}||`, address: `${app.host}:${app.port}` });
+      return this.forward(req, final, { cluster: `inbound|${port}||`, metadata, address: `${app.host}:${app.port}` });
     });
   }
 
@@ -535,12 +538,12 @@ export class DevProxy {
   }
 
   /** The inbound cluster: the local app, plaintext. */
-  private async forward(req: IncomingMessage, headers: HeaderMap, target: { cluster: string; address: string }): Promise<Response> {
+  private async forward(req: IncomingMessage, headers: HeaderMap, target: { cluster: string; metadata?: PropertyTree; address: string }): Promise<Response> {
     const spec: ClusterSpec = { name: target.cluster, host: "", port: 0, subset: "", endpoints: { kind: "static", addresses: [] } };
     const ep = { namespace: "", workload: this.options.workload, pod: this.options.pod, serviceAccount: "", labels: {}, address: target.address, sidecar: false };
     try {
       const up = await this.upstreams.send(spec, ep, { method: req.method ?? "GET", path: headers.get(":path") ?? "/", headers: upstreamHeaders(headers), body: req });
-      return { status: up.status, headers: responseHeaderMap(up.headers), body: undefined, stream: up.body, upstream: { cluster: target.cluster } };
+      return { status: up.status, headers: responseHeaderMap(up.headers), body: undefined, stream: up.body, upstream: { cluster: target.cluster, metadata: target.metadata } };
     } catch {
       return textReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection failure", RESPONSE_FLAG.UpstreamConnectionFailure);
     }

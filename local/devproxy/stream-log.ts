@@ -1,7 +1,8 @@
 // What Envoy knows about a stream when it calls the filters' proxy_on_log, as the attributes the
 // stats filter reads: request.duration (ns), request.total_size / response.total_size (header
 // bytes, as HeaderMap::byteSize counts them, plus body bytes), response.flags (Envoy's
-// ResponseFlag bits), xds.cluster_name, and the upstream connection's TLS identities.
+// ResponseFlag bits), xds.cluster_name and xds.cluster_metadata, and the upstream connection's
+// TLS identities.
 import type { HeaderMap, PropertyTree } from "../../control/wasmhost/index.ts";
 
 /** Envoy's ResponseFlag bits (envoy/stream_info/stream_info.h) for what the dev proxy can tell. */
@@ -16,9 +17,11 @@ export const RESPONSE_FLAG = {
   NoClusterFound: 0x1000000,
 } as const;
 
-/** The upstream a request went to: its cluster and, over mesh mTLS, both certificates' URI SANs. */
+/** The upstream a request went to: its cluster (and the cluster's metadata, as Envoy's
+ *  Cluster.metadata) and, over mesh mTLS, both certificates' URI SANs. */
 export interface UpstreamInfo {
   cluster: string;
+  metadata?: PropertyTree;
   localPrincipal?: string;
   peerPrincipal?: string;
 }
@@ -47,7 +50,7 @@ export class StreamLog {
       request: { duration: process.hrtime.bigint() - this.start, total_size: headerBytes(request) + this.requestBodyBytes },
       response: { total_size: headerBytes(response) + this.responseBodyBytes, flags: this.flags },
       upstream,
-      ...(this.upstream ? { xds: { cluster_name: this.upstream.cluster } } : {}),
+      ...(this.upstream ? { xds: { cluster_name: this.upstream.cluster, ...(this.upstream.metadata ? { cluster_metadata: this.upstream.metadata } : {}) } } : {}),
     };
   }
 }

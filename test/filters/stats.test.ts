@@ -135,6 +135,24 @@ describe("metadata exchange", () => {
     assert.equal(r.labels.destination_service_name, "reviews");
   });
 
+  test("inbound: the destination service from the inbound cluster's metadata (istio.services[0]), not the :authority", async () => {
+    const host = await statsHost("inbound", NODE("productpage-v1", "productpage", "v1"));
+    const services = (...names: string[]) => names.map((name) => ({ host: `${name}.default.svc.cluster.local`, name, namespace: "default" }));
+    const inbound = (metadata?: PropertyTree[]): PropertyTree => ({ xds: { cluster_name: "inbound|9080||", ...(metadata ? { cluster_metadata: { filter_metadata: { istio: { services: metadata } } } } : {}) } });
+    // The gateway calls productpage by its address: the Host names no service.
+    const request = { ":authority": "127.0.0.1:9080" };
+    run(host, { request, log: inbound(services("productpage", "productpage-v1")) });
+    run(host, { request, log: inbound(services("productpage-v1")) });
+    run(host, { request, log: inbound() });
+    const byService = requests(host).map((r) => [r.labels.destination_service, r.labels.destination_service_name, r.labels.destination_service_namespace, r.value]);
+    assert.deepEqual(byService.sort(), [
+      ["127.0.0.1", "127.0.0.1", "default", 1n],
+      ["productpage-v1.default.svc.cluster.local", "productpage-v1", "default", 1n],
+      ["productpage.default.svc.cluster.local", "productpage", "default", 1n],
+    ]);
+    assert.equal(host.failure, undefined);
+  });
+
   test("garbage metadata is ignored (labels unknown), never a trap", async () => {
     const host = await statsHost("inbound");
     for (const md of ["!!!", "", "AAAA", Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]).toString("base64")]) run(host, { request: { "x-envoy-peer-metadata-id": `id-${md}`, "x-envoy-peer-metadata": md } });

@@ -17,8 +17,11 @@ export interface MeshUnderTest {
   stop(): Promise<void>;
 }
 
-/** `name` labels the temp directory; `requests` is the tour's request count per split. */
-export async function startMeshUnderTest(name: string, requests: number): Promise<MeshUnderTest> {
+/**
+ * `name` labels the temp directory; `requests` is the tour's request count per split; `vars` are
+ * more Worker variables (MESH_PROMETHEUS_URL for the observability test).
+ */
+export async function startMeshUnderTest(name: string, requests: number, vars?: Record<string, string>): Promise<MeshUnderTest> {
   ensureFiltersBuilt();
   const dir = mkdtempSync(join(tmpdir(), `edge-mesh-${name}-`));
   let cp: DemoControlPlane | undefined;
@@ -29,7 +32,7 @@ export async function startMeshUnderTest(name: string, requests: number): Promis
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    cp = await startDemoControlPlane({ dir, tlsDir: join(dir, "tls"), port: await freePort(), pointerTtlSeconds: 1 });
+    cp = await startDemoControlPlane({ dir, tlsDir: join(dir, "tls"), port: await freePort(), pointerTtlSeconds: 1, vars });
     const applier = makeApplier(cp, { home: join(dir, "kubectl-home") });
     mesh = await startDemoMesh({ cp, applier, ingressPort: await freePort(), pollMs: 1000 });
     return { ctx: { cp, applier, mesh, requests }, stop };

@@ -2,16 +2,14 @@
 // kubectl, driven by Debian's Chromium through playwright-core. Screenshots of every view go to
 // test/ui/artifacts/. Also covers read-only tokens at the API.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
+import { ARTIFACTS, launchChromium, skipWithoutChromium } from "./chromium.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
-const hasChromium = existsSync(CHROMIUM);
 // Developers without Chromium get a skip; CI (which installs it in .ci/run) must run the test.
-const skip = !hasChromium && process.env.CI !== "true" ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : false;
+const skip = skipWithoutChromium;
 
 const sample = (p: string) => `${SAMPLES}bookinfo/${p}`;
 const REVIEWS = "reviews.default.svc.cluster.local";
@@ -86,11 +84,7 @@ before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   const [worker, b] = await Promise.all([
     startTestWorker({ MESH_POINTER_TTL_SECONDS: "0" }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
-    }),
+    launchChromium(),
   ]);
   w = worker;
   browser = b;

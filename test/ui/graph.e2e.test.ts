@@ -3,37 +3,26 @@
 // Istio's standard metrics for Bookinfo under a 50/50 reviews split. Screenshots go to
 // test/ui/artifacts/ (graph.png, narrow-graph.png).
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { type GraphSetup, settledGraph, skipWithoutPrometheus, startGraphSetup } from "../graph/support.ts";
+import { ARTIFACTS, launchChromium, openGraphView, skipWithoutChromium } from "./chromium.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 // Developers without Chromium or Prometheus get a skip; CI (which installs both in .ci/run) must run the test.
-const skipWithoutChromium = !existsSync(CHROMIUM) && process.env.CI !== "true" ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : false;
 const skip = skipWithoutChromium || skipWithoutPrometheus;
 
 let setup: GraphSetup;
 let browser: Browser;
 
-async function openGraph(page: Page): Promise<void> {
-  await page.goto(`${setup.worker.url}/ui/`);
-  await page.getByLabel("API token").fill(setup.worker.token);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("navigation", { name: "Dashboard views" }).getByRole("link", { name: "Graph" }).click();
-}
+const openGraph = (page: Page) => openGraphView(page, setup.worker.url, setup.worker.token);
 
 describe("graph view", { skip }, () => {
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     const [s, b] = await Promise.all([
       startGraphSetup(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"],
-      }),
+      launchChromium(),
     ]);
     [setup, browser] = [s, b];
     await settledGraph(setup.worker);

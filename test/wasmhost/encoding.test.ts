@@ -57,5 +57,11 @@ describe("wasmhost encodings", () => {
     assert.equal(lookupProperty(tree, ["source", "address"]), "10.1.2.3:4711");
     assert.equal(lookupProperty(tree, ["metadata", "filter_metadata", "envoy.filters.http.jwt_authn", "payload", "sub"]), "alice");
     assert.equal(lookupProperty(tree, ["metadata", "nope"]), undefined);
+    // Lists are indexed by a decimal segment, as Envoy walks a ListValue (cluster metadata's services).
+    const cluster = { xds: { cluster_metadata: { filter_metadata: { istio: { services: [{ host: "a.default.svc.cluster.local" }, { host: "b.default.svc.cluster.local" }] } } } } };
+    const services = ["xds", "cluster_metadata", "filter_metadata", "istio", "services"];
+    assert.equal(lookupProperty(cluster, [...services, "1", "host"]), "b.default.svc.cluster.local");
+    for (const index of ["2", "-1", "x", "length"]) assert.equal(lookupProperty(cluster, [...services, index, "host"]), undefined, index);
+    assert.throws(() => serializeProperty(lookupProperty(cluster, services)!, "services"), /list of messages/);
   });
 });

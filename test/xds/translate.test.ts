@@ -123,10 +123,19 @@ describe("translation details", () => {
     router: { ports: [] },
     authz: { mtls: { mode: "PERMISSIVE", ports: [], origin: [] }, policies: { custom: [], deny: [], allow: [], audit: [] }, jwt: [] },
     clusters: [],
-    inbound: [{ port: 9080, cluster: "inbound|9080||", protocol: "HTTP" }],
+    inbound: [{ port: 9080, cluster: "inbound|9080||", protocol: "HTTP", services: [{ host: "reviews.default.svc.cluster.local", name: "reviews", namespace: "default" }] }],
     ...over,
   });
   const chains = (w: WorkloadSnapshot) => (translate(w, SETTINGS).listeners[0] as any).filter_chains;
+
+  test("the inbound cluster carries the Services that select the workload, in Istio's metadata", () => {
+    const inbound = (w: WorkloadSnapshot) => translate(w, SETTINGS).clusters.find((c: any) => c.name === "inbound|9080||") as any;
+    const reviews = inbound(sidecar());
+    assert.deepEqual(reviews.metadata, { filter_metadata: { istio: { services: [{ host: "reviews.default.svc.cluster.local", name: "reviews", namespace: "default" }] } } });
+    assertEnvoyJson("envoy.config.cluster.v3.Cluster", reviews, "inbound cluster");
+    const unselected = inbound(sidecar({ inbound: [{ port: 9080, cluster: "inbound|9080||", protocol: "HTTP", services: [] }] }));
+    assert.equal(unselected.metadata, undefined);
+  });
 
   test("inbound filter chains per PeerAuthentication mode", () => {
     const strict = chains(sidecar({ authz: { ...sidecar().authz, mtls: { mode: "STRICT", ports: [], origin: [] } } }));

@@ -21,12 +21,21 @@ function inboundPorts(workload: Workload, index: CompileIndex, byService: Map<Me
   return targetPorts(services, workload);
 }
 
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Istio's SortServicesByCreationTime: oldest first, then by name and namespace (timestamps have
+ *  1 s resolution, so ties are common). istio/proxy's stats take the destination service of an
+ *  inbound request from the first Service on the port. */
+const byCreation = (a: MeshService, b: MeshService) => compare(a.created ?? "", b.created ?? "") || compare(a.name, b.name) || compare(a.namespace, b.namespace);
+
 function targetPorts(services: MeshService[], workload: Workload): InboundPort[] {
   const ports = new Map<number, InboundPort>();
-  for (const s of services) {
+  for (const s of [...services].sort(byCreation)) {
     for (const p of s.ports) {
       const target = typeof p.targetPort === "number" ? p.targetPort : workload.namedPorts[p.targetPort];
-      if (target !== undefined && !ports.has(target)) ports.set(target, { port: target, cluster: inboundCluster(target), protocol: p.protocol });
+      if (target === undefined) continue;
+      const port = getOrInsert(ports, target, () => ({ port: target, cluster: inboundCluster(target), protocol: p.protocol, services: [] }));
+      if (!port.services.some((x) => x.host === s.hostname)) port.services.push({ host: s.hostname, name: s.name, namespace: s.namespace });
     }
   }
   return [...ports.values()].sort((a, b) => a.port - b.port);

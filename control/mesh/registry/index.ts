@@ -49,6 +49,7 @@ function fromService(obj: KubeObject): MeshService {
     namespace,
     name: obj.metadata.name,
     kind: "Service",
+    created: obj.metadata.creationTimestamp,
     ports: (spec.ports ?? []).map(
       (p): ServicePort => ({ name: p.name ?? "", port: p.port, targetPort: p.targetPort ?? p.port, protocol: portProtocol(p.name, p.appProtocol, p.protocol) }),
     ),
@@ -65,6 +66,7 @@ function fromServiceEntry(obj: KubeObject): MeshService[] {
     namespace,
     name: obj.metadata.name,
     kind: "ServiceEntry" as const,
+    created: obj.metadata.creationTimestamp,
     ports: (spec.ports ?? []).map((p) => ({ name: p.name, port: p.number, targetPort: p.targetPort ?? p.number, protocol: portProtocol(p.name, undefined, p.protocol) })),
     selector: spec.workloadSelector?.labels,
     exportTo: exportToOf(obj, spec.exportTo),

@@ -17,6 +17,8 @@ export interface MeshService {
   /** The Service or ServiceEntry name. */
   name: string;
   kind: "Service" | "ServiceEntry";
+  /** metadata.creationTimestamp: Istio lists the Services on a workload's port oldest first. */
+  created?: string;
   ports: ServicePort[];
   /** Pod selector (Service) or workloadSelector (ServiceEntry); undefined selects nothing. */
   selector?: Record<string, string>;

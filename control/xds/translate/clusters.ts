@@ -188,7 +188,18 @@ export function inboundCluster(port: InboundPort): Json {
     lb_policy: "ROUND_ROBIN",
     circuit_breakers: circuitBreakers(undefined),
     load_assignment: loadAssignment(port.cluster, [{ address: "127.0.0.1", port: port.port }]),
+    ...(port.services.length ? { metadata: inboundClusterMetadata(port) } : {}),
   };
+}
+
+/**
+ * The inbound cluster's metadata as Istio's cluster builder writes it: the Services that select
+ * the workload on the port under filter_metadata.istio.services. The name of an inbound cluster
+ * (`inbound|9080||`) names no service, so the stats filter reads the destination service from
+ * here (xds.cluster_metadata.filter_metadata.istio.services.0.host / .name, as istio/proxy does).
+ */
+export function inboundClusterMetadata(port: InboundPort): { filter_metadata: { istio: { services: { host: string; name: string; namespace: string }[] } } } {
+  return { filter_metadata: { istio: { services: port.services.map((s) => ({ host: s.host, name: s.name, namespace: s.namespace })) } } };
 }
 
 /** Where traffic to unknown destinations goes (Istio's ALLOW_ANY), and the inbound fallback. */
