@@ -105,6 +105,7 @@ export class ConfigStore extends DurableObject<Env> {
   private head?: number;
   private dirtySince?: number | null;
   private alarmAt?: number | null;
+  private objectCounts?: Map<string, number>;
   /** The stored findings, parsed, and by object (object reads attach them). */
   private findingsMemo?: Finding[];
   /** The last compile's input, kept until something reads the analysis (then analyzed once). */
@@ -649,7 +650,7 @@ export class ConfigStore extends DurableObject<Env> {
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const created = stampCreated(spec, candidate, this.stamp(tx));
-    const refused = objectTooLarge(spec, created) ?? quotaExceeded(this.sql, spec, ns, name, maxObjectsPerNamespace(this.env));
+    const refused = objectTooLarge(spec, created) ?? quotaExceeded(spec, ns, name, this.countOf(resource, ns), maxObjectsPerNamespace(this.env));
     if (refused) return fail(refused);
     this.put(tx, spec, ns, created, "create");
     return accepted(201, created, spec, candidate);
@@ -712,15 +713,37 @@ export class ConfigStore extends DurableObject<Env> {
   /** The live map follows a committed transaction, and watchers hear of it. */
   private commitChanges(revision: number, changes: Change[]): void {
     const objects = this.currentObjects();
+    const counts = this.counts();
     const events: { resource: string; namespace: string; event: WatchEvent }[] = [];
     for (const c of changes) {
       const key = objectKey(c.resource, c.namespace, c.name);
-      const event = watchEvent(c, objects.get(key), revision);
+      const before = objects.get(key);
+      const event = watchEvent(c, before, revision);
       if (event) events.push({ resource: c.resource, namespace: c.namespace, event });
+      const countKey = `${c.resource}|${c.namespace}`;
+      if (c.body && !before) counts.set(countKey, (counts.get(countKey) ?? 0) + 1);
+      if (!c.body && before) counts.set(countKey, (counts.get(countKey) ?? 1) - 1);
       if (c.body) objects.set(key, c.body);
       else objects.delete(key);
     }
     this.watches.publish(events);
+  }
+
+  /** How many objects of `resource` `namespace` holds (the quota's count, kept with the live map). */
+  private countOf(resource: string, namespace: string): number {
+    return this.counts().get(`${resource}|${namespace}`) ?? 0;
+  }
+
+  private counts(): Map<string, number> {
+    if (!this.objectCounts) {
+      this.objectCounts = new Map();
+      for (const key of this.currentObjects().keys()) {
+        const [resource, namespace] = key.split("|");
+        const countKey = `${resource}|${namespace}`;
+        this.objectCounts.set(countKey, (this.objectCounts.get(countKey) ?? 0) + 1);
+      }
+    }
+    return this.objectCounts;
   }
 
   /**
