@@ -3,12 +3,13 @@
 // what it sees: every virtual host and cluster of its view, and every policy that selects it.
 // Two budgets, checked on the write that would pass them, with a Status naming the object:
 //   - a workload's assembled snapshot: at most MESH_MAX_SERVED_BYTES_PER_WORKLOAD (default
-//     16 MiB): the filters parse it whole, in a wasm heap, on every proxy of the workload;
+//     64 MiB): the filters parse it whole, in a wasm heap, on every proxy of the workload (a
+//     sidecar that sees all of a 5,000-service mesh is served ~15 MB);
 //   - one part (a virtual host, a workload's authorization table...): at most 1.75 MiB, under
 //     the Durable Object's 2 MB limit on one SQLite value, past which a compile fails for all.
 // Checking means compiling the config as the write would leave it, so it runs only when the
-// write could come near a budget: a large object, or a mesh whose largest workload is already
-// past half of the budget (the last compile's figure, plus what was written since).
+// write could come near a budget: a large object, or when the largest workload as last measured
+// (by a compile or a check) plus GROWTH_FACTOR times what was written since could pass it.
 import { status, type KubeStatus, qualifiedResource } from "../api/status.ts";
 import type { Env } from "../env.ts";
 import { compileServed } from "../mesh/compile/index.ts";
@@ -19,7 +20,10 @@ import { splitMesh, type SplitMesh } from "../served/split.ts";
 import { targetPorts } from "../xds/template.ts";
 import { storedBytes } from "./quota.ts";
 
-const DEFAULT_MAX_SERVED_BYTES_PER_WORKLOAD = 16 * 1024 * 1024;
+const DEFAULT_MAX_SERVED_BYTES_PER_WORKLOAD = 64 * 1024 * 1024;
+/** How much a written object can add to one workload's documents, per stored byte: a Service's
+ *  virtual host (its domains) and clusters come to ~10x its size; a rule, about its own size. */
+const GROWTH_FACTOR = 16;
 /** Below the 2 MB a Durable Object stores in one SQLite value. */
 export const MAX_PART_BYTES = 1.75 * 1024 * 1024;
 /** A written object this large is checked whatever the mesh's size. */
@@ -78,17 +82,27 @@ export class ServedBudget {
   check(spec: KindSpec, written: KubeObject, after: () => Iterable<KubeObject>): KubeStatus | undefined {
     if (!compilerReads(written)) return undefined;
     const bytes = storedBytes(written);
-    const check = bytes >= CHECK_OBJECTS_FROM_BYTES || this.largest + this.writtenSince + 4 * bytes > this.maxPerWorkload / 2;
     this.writtenSince += bytes;
-    return check ? budgetProblem(after(), spec, written.metadata.name, this.maxPerWorkload) : undefined;
+    if (bytes < CHECK_OBJECTS_FROM_BYTES && this.largest + GROWTH_FACTOR * this.writtenSince <= this.maxPerWorkload) return undefined;
+    const sizes = servedSizes(splitOf(after()));
+    const problem = budgetProblem(sizes, spec, written.metadata.name, this.maxPerWorkload);
+    // A check is a measurement too: the next one waits until enough is written to matter again.
+    if (!problem) {
+      this.largest = sizes.workload.bytes;
+      this.writtenSince = 0;
+    }
+    return problem;
   }
 }
 
-/** The budget a config would pass, as a Status naming the object written; undefined within budget. */
-function budgetProblem(objects: Iterable<KubeObject>, spec: KindSpec, name: string, budget: number): KubeStatus | undefined {
+function splitOf(objects: Iterable<KubeObject>): SplitMesh {
   const config = meshConfig(objects);
   const registry = buildRegistry(config);
-  const sizes = servedSizes(splitMesh(compileServed(config, registry, 0), targetPorts(registry)));
+  return splitMesh(compileServed(config, registry, 0), targetPorts(registry));
+}
+
+/** The budget a config of these sizes passes, as a Status naming the object written; undefined within budget. */
+function budgetProblem(sizes: ServedSizes, spec: KindSpec, name: string, budget: number): KubeStatus | undefined {
   const what = `${qualifiedResource(spec)} "${name}"`;
   const details = { name, group: spec.group, kind: spec.plural };
   if (sizes.workload.bytes > budget)
