@@ -4,6 +4,8 @@ import type { ConfigStore } from "./store/config-store.ts";
 export interface Env {
   CONFIG_STORE: DurableObjectNamespace<ConfigStore>;
   MESH_KV: KVNamespace;
+  /** The dashboard's static files (wrangler.toml [assets]). */
+  ASSETS: Fetcher;
   /** Secret: the admin bearer token. Unset → the API refuses to serve rather than run open. */
   MESH_ADMIN_TOKEN?: string;
   /** How many revisions the history keeps (default 1000). */

@@ -1,7 +1,8 @@
 // The Worker: one entry point for the config API, the mesh admin API, the proxy read path and
 // the admission webhook. The webhook (called by kube-apiserver) and /healthz need no token;
 // proxy reads take a workload token; everything else needs the admin bearer token (or, for reads,
-// a read-only token). The dashboard (/ui) is static assets, served before the Worker runs.
+// a read-only token). The dashboard (/ui) is static files: the Worker serves them for GET and HEAD
+// only, so its body limit stands in front of them too.
 import { Hono } from "hono";
 import { createAdmissionApp, type AdmissionBindings } from "../admission/index.ts";
 import { limitBody } from "./api/body.ts";
@@ -34,6 +35,9 @@ const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
 app.get("/healthz", (c) => c.text("ok"));
 // Before any route reads a body, the webhook and Envoy's token-in-the-body xDS included.
 app.use("*", limitBody);
+app.on(["GET", "HEAD"], ["/ui", "/ui/*"], (c) => c.env.ASSETS.fetch(c.req.raw));
+app.all("/ui/*", (c) => c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405));
+app.all("/ui", (c) => c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405));
 app.route("/", admissionApp);
 // Proxies authenticate with workload tokens (or the admin token): checked per route.
 // A read-only token may read snapshots too (the dashboard's traffic view).

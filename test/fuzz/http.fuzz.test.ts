@@ -212,18 +212,9 @@ interface Outcome {
   contentType?: string;
 }
 
-/**
- * The dashboard's files (/ui/) are static assets that wrangler dev serves before the Worker runs.
- * A request with a body to them (PATCH /ui/ with 1 MiB) wedges wrangler dev's runtime: it answers
- * 405, then "Can't read from request stream after response has been sent", and every request in
- * flight gets 503 "Your worker restarted mid-request" or hangs. That is wrangler dev's asset server,
- * not the Worker, so the fuzz sends them only GET and HEAD (reported in docs/threat-model.md).
- */
-const isAsset = (p: string) => p.startsWith("/ui/");
-
 function send(w: TestWorker, tokens: Record<Auth, string | null>, r: Rng, auth: Auth): Promise<Outcome> {
   const p = path(r);
-  const method = isAsset(p) ? r.pick(["GET", "HEAD"]) : r.pick(METHODS);
+  const method = r.pick(METHODS);
   const payload = method === "GET" || method === "HEAD" ? (r.chance(0.05) ? body(r) : undefined) : body(r);
   const headers: Record<string, string> = {};
   const token = tokens[auth];

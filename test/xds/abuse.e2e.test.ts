@@ -67,6 +67,18 @@ describe("request bodies are limited to 1 MiB everywhere", () => {
     });
   }
 
+  test("the dashboard's files take no body: PATCH /ui/ with 1 MiB is a 405 and the Worker keeps answering", async () => {
+    const body = Buffer.alloc(1024 * 1024, "a");
+    for (const path of ["/ui/", "/ui/index.html", "/ui"]) {
+      const r = await w.request(path, { method: "PATCH", token: null, headers: JSON_TYPE, body });
+      assert.equal(r.status, 405, `${path}: ${r.body.slice(0, 200)}`);
+    }
+    const page = await w.request("/ui/", { token: null });
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<html/i);
+    assert.equal((await w.request("/healthz", { token: null })).status, 200);
+  });
+
   test("xDS with a bad Authorization header is refused before its body is read", async () => {
     const r = await w.request("/v3/discovery:listeners", { method: "POST", token: "not-a-token", headers: JSON_TYPE, body: "{not json" });
     assert.equal(r.status, 401, r.body);
