@@ -36,8 +36,12 @@ app.get("/healthz", (c) => c.text("ok"));
 // Before any route reads a body, the webhook and Envoy's token-in-the-body xDS included.
 app.use("*", limitBody);
 app.on(["GET", "HEAD"], ["/ui", "/ui/*"], (c) => c.env.ASSETS.fetch(c.req.raw));
-app.all("/ui/*", (c) => c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405));
-app.all("/ui", (c) => c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405));
+app.on(["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], ["/ui", "/ui/*"], async (c) => {
+  // Read what was sent (limitBody caps it) before answering: a response that leaves the request
+  // stream unread makes wrangler dev's runtime restart, failing every request in flight.
+  await c.req.arrayBuffer().catch(() => undefined);
+  return c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405);
+});
 app.route("/", admissionApp);
 // Proxies authenticate with workload tokens (or the admin token): checked per route.
 // A read-only token may read snapshots too (the dashboard's traffic view).
