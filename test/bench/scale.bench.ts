@@ -43,6 +43,11 @@ const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math
 const median = (xs: number[]) => quantile(xs, 0.5);
 const range = (xs: number[], digits = 1) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+/** A poll that has not answered in this long has been dropped: an error naming the phase, not a hang. */
+const POLL_TIMEOUT_MS = 120_000;
+const benchStart = performance.now();
+/** Where a long run is, on stderr: a stalled phase names itself. */
+const phase = (what: string) => console.error(`  [scale +${((performance.now() - benchStart) / 1000).toFixed(0)} s] ${what}`);
 
 function diskBytes(dir: string): number {
   let total = 0;
@@ -109,11 +114,12 @@ function get(agent: Agent, w: TestWorker, path: string, etag?: string): Promise<
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization: `Bearer ${w.token}` };
     if (etag) headers["if-none-match"] = etag;
-    const req = request(`${w.url}${path}`, { agent, ca: w.ca, headers }, (res) => {
+    const req = request(`${w.url}${path}`, { agent, ca: w.ca, headers, timeout: POLL_TIMEOUT_MS }, (res) => {
       let body = "";
       res.on("data", (d) => (body += d));
       res.on("end", () => resolve({ status: res.statusCode!, etag: res.headers.etag as string | undefined, body }));
     });
+    req.on("timeout", () => req.destroy(new Error(`GET ${path}: no answer in ${POLL_TIMEOUT_MS} ms`)));
     req.on("error", reject);
     req.end();
   });
@@ -255,6 +261,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
   const file = yamlFile(dir, "mesh.yaml", objects);
   const w = await startTestWorker(VARS);
   try {
+    phase(`${services} services: kubectl apply of ${objects.length} objects (client-side)`);
     const clientSide = await kubectlApply(w, file, false);
     const applied = await settle(w);
     const stateDir = join(w.dir, "state");
@@ -263,7 +270,9 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       `  ${services} services: ${objects.length} objects applied client-side in ${clientSide.toFixed(1)} s (${(objects.length / clientSide).toFixed(0)}/s); ` +
         `${applied.workloads} workloads, ${applied.views} views, ${applied.parts} parts (${mb(applied.partBytes)}); state on disk ${mb(storedAfterApply)}`,
     );
+    phase("the same apply against the floor Worker");
     entries.push(applyEntry("client_side", services, objects.length, clientSide, await floorApply(file, false)));
+    phase("bytes per VirtualService change and per new Service");
     const vsChange = await bytesPerChange(w, 5, (i) => patchWeight(w, 0, 60 + i).then(() => undefined));
     const newService = await bytesPerChange(w, 3, async (i) => {
       const r = await w.request("/api/v1/namespaces/ns-0/services", {
@@ -277,6 +286,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       bytesEntry(`scale.bytes_per_vs_change.${services}`, vsChange, "must not grow with workloads (pinned by test/served/served.e2e.test.ts)", `; ${applied.workloads} workloads`),
       bytesEntry(`scale.bytes_per_new_service.${services}`, newService, "reported"),
     );
+    phase("VirtualService write latency");
     const latencies = await writeLatencies(w, 40);
     const p50 = median(latencies);
     entries.push({
@@ -287,6 +297,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       ok: services < 1000 || p50 / baselineP50 <= 2,
       detail: `p50 ${p50.toFixed(1)} ms vs ${baselineP50.toFixed(1)} ms; p99 ${quantile(latencies, 0.99).toFixed(1)} ms`,
     });
+    phase("propagation to 50 pollers");
     const { filter, xds } = await propagation(w, 3);
     const target = POINTER_TTL_SECONDS + 2;
     entries.push({
@@ -298,6 +309,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       detail: `filter-config, slowest of 50 pollers: ${range(filter, 2)} s; REST xDS: ${range(xds, 2)} s (3 trials)`,
     });
     // 1,000 further single writes, then storage once superseded keys have passed their grace period.
+    phase("1,000 further writes, then storage");
     await settle(w);
     const before = diskBytes(stateDir);
     for (let i = 0; i < 1000; i++) await patchWeight(w, i % 50, i % 100);
@@ -316,6 +328,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
     });
     entries.push({ name: `scale.stored_bytes_after_apply.${services}`, value: storedAfterApply, unit: "bytes", target: services >= 1000 ? "<= 200 MB" : "reported", ok: storedAfterApply <= 200e6 });
     if (services === 1000) {
+      phase(`${LOAD_SECONDS} s of 10 kubectl writers and 200 pollers`);
       const load = await underLoad(w, dir, ["ns-1/svc-1-v1", "ns-2/svc-2-v1", "ns-3/svc-3-v1", "ns-0/svc-0-v1"]);
       entries.push({
         name: `scale.load_poll_p99_ms.${services}`,
@@ -331,6 +344,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
   }
   const w2 = await startTestWorker(VARS);
   try {
+    phase(`kubectl apply --server-side of ${objects.length} objects, then against the floor Worker`);
     const serverSide = await kubectlApply(w2, file, true);
     entries.push(applyEntry("server_side", services, objects.length, serverSide, await floorApply(file, true)));
   } finally {
