@@ -35,12 +35,14 @@ const admissionApp = createAdmissionApp<Env & AdmissionBindings>({
 app.get("/healthz", (c) => c.text("ok"));
 // Before any route reads a body, the webhook and Envoy's token-in-the-body xDS included.
 app.use("*", limitBody);
-app.on(["GET", "HEAD"], ["/ui", "/ui/*"], (c) => c.env.ASSETS.fetch(c.req.raw));
-app.on(["POST", "PUT", "PATCH", "DELETE", "OPTIONS"], ["/ui", "/ui/*"], async (c) => {
-  // Read what was sent (limitBody caps it) before answering: a response that leaves the request
-  // stream unread makes wrangler dev's runtime restart, failing every request in flight.
-  await c.req.arrayBuffer().catch(() => undefined);
-  return c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405);
+app.all("/ui/*", async (c) => {
+  // Read what was sent (limitBody caps it) before answering, a GET's body too: the asset server
+  // answers without reading it, and a request stream read after its response (or left unread)
+  // makes wrangler dev's runtime restart, failing every request in flight.
+  if (c.req.raw.body) await c.req.arrayBuffer().catch(() => undefined);
+  if (c.req.method !== "GET" && c.req.method !== "HEAD")
+    return c.json(status(405, "MethodNotAllowed", `the dashboard's files are read-only: ${c.req.method} is not allowed (GET or HEAD)`), 405);
+  return c.env.ASSETS.fetch(new Request(c.req.url, { method: c.req.method, headers: c.req.raw.headers }));
 });
 app.route("/", admissionApp);
 // Proxies authenticate with workload tokens (or the admin token): checked per route.

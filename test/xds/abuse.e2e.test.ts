@@ -79,6 +79,16 @@ describe("request bodies are limited to 1 MiB everywhere", () => {
     assert.equal((await w.request("/healthz", { token: null })).status, 200);
   });
 
+  test("a GET of the dashboard's files with a body is served, and the Worker keeps answering", async () => {
+    // The asset server answers without reading a body: the Worker reads it first (the fuzz found
+    // a GET /ui/ with a JSON body restarting wrangler dev's runtime).
+    for (const path of ["/ui/", "/ui", "/ui/index.html"]) {
+      const r = await w.request(path, { token: null, headers: JSON_TYPE, body: '{"data":{"k":null}}' });
+      assert.equal(r.status, 200, `${path}: ${r.body.slice(0, 200)}`);
+      assert.equal((await w.request("/healthz", { token: null })).status, 200, `after GET ${path}`);
+    }
+  });
+
   test("xDS with a bad Authorization header is refused before its body is read", async () => {
     const r = await w.request("/v3/discovery:listeners", { method: "POST", token: "not-a-token", headers: JSON_TYPE, body: "{not json" });
     assert.equal(r.status, 401, r.body);
