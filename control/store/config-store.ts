@@ -10,14 +10,10 @@ import { applyPatch, type Operation } from "fast-json-patch";
 import { alreadyExists, badRequest, conflict, invalid, namespaceNotFound, notFound, status, type KubeStatus } from "../api/status.ts";
 import type { Env } from "../env.ts";
 import { analyze, type Finding } from "../mesh/analyze/index.ts";
-import { compileServed } from "../mesh/compile/index.ts";
 import type { Credential } from "../xds/translate/gateway-tls.ts";
 import { gatewayCredentials } from "./gateway-credentials.ts";
-import { meshConfig, type MeshConfig } from "../mesh/config.ts";
 import { apiVersionOf, KINDS } from "../mesh/kinds/index.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
-import { buildRegistry } from "../mesh/registry/index.ts";
-import type { Registry } from "../mesh/registry/types.ts";
 import { push } from "../mesh/maps.ts";
 import { validateObject } from "../mesh/validate.ts";
 import { istioWarnings } from "../mesh/warnings.ts";
@@ -30,7 +26,7 @@ import { changedObjectsPage, configPageAt, listPage, type ConfigPageStart, type 
 import { getSetting, migrate, objectKey, putSetting, SCHEMA } from "./tables.ts";
 import { ServedState, type WriteCount } from "./served-state.ts";
 import type { ServedWorkload } from "../served/model.ts";
-import { splitMesh } from "../served/split.ts";
+import { compileSplit, meshInputs, type MeshInputs } from "../served/compile-split.ts";
 import { cancelPendingCascades, withoutOrphans } from "./namespace-cascade.ts";
 import { maxServedBytesPerWorkload, ServedBudget } from "./served-budget.ts";
 import { maxObjectsPerNamespace, objectTooLarge, quotaExceeded } from "./quota.ts";
@@ -41,7 +37,6 @@ import { proxyStatuses, recordProxySync } from "./proxy-sync.ts";
 import type { ProxyStatus } from "../proxy/sync-status.ts";
 import type { SyncReport } from "../proxy/sync-report.ts";
 import { WatchHub, type WatchEvent } from "./watch.ts";
-import { targetPorts } from "../xds/template.ts";
 import type { RegisteredEndpoint } from "../xds/translate/endpoints.ts";
 import type { WorkloadSnapshot } from "../mesh/snapshot.ts";
 import { generateRoot, type RootMaterial } from "../ca/ca.ts";
@@ -109,7 +104,7 @@ export class ConfigStore extends DurableObject<Env> {
   /** The stored findings, parsed, and by object (object reads attach them). */
   private findingsMemo?: Finding[];
   /** The last compile's input, kept until something reads the analysis (then analyzed once). */
-  private analysisInput?: { config: MeshConfig; registry: Registry };
+  private analysisInput?: MeshInputs;
   private findingsByObject?: Map<string, Finding[]>;
   private lastReport?: CompileReport;
   private readonly totals = { storage: { rows: 0, bytes: 0 }, kv: { rows: 0, bytes: 0 } };
@@ -189,9 +184,8 @@ export class ConfigStore extends DurableObject<Env> {
     return namespace ? this.findingsMemo.filter((f) => f.namespace === namespace) : this.findingsMemo;
   }
 
-  private configNow(): { config: MeshConfig; registry: Registry } {
-    const config = meshConfig(this.currentObjects().values());
-    return { config, registry: buildRegistry(config) };
+  private configNow(): MeshInputs {
+    return meshInputs(this.currentObjects().values());
   }
 
   /** The revision log, and how far compiling and publishing have got (the newest first). */
@@ -446,9 +440,9 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** A written object that would make some workload's served config pass a budget rolls the write back. */
   private withinServedBudget(spec: KindSpec, result: WriteResult, tx: Transaction): WriteResult {
-    const written = result.ok ? tx.changes.find((c) => c.body)?.body : undefined;
-    if (!written) return result;
-    const problem = this.budget.check(spec, written, () => {
+    const written = result.ok ? tx.changes.find((c) => c.body) : undefined;
+    if (!written?.body) return result;
+    const problem = this.budget.check(spec, written.body, written.json!, () => {
       const after = new Map(this.currentObjects());
       for (const c of tx.changes) {
         if (c.body) after.set(objectKey(c.resource, c.namespace, c.name), c.body);
@@ -568,11 +562,11 @@ export class ConfigStore extends DurableObject<Env> {
     const started = Date.now();
     try {
       const storage = this.ctx.storage.transactionSync(() => {
-        const { config, registry } = this.configNow();
-        const split = splitMesh(compileServed(config, registry, revision), targetPorts(registry));
+        const inputs = this.configNow();
+        const split = compileSplit(inputs, revision);
         this.budget.compiled(split);
         const written = this.served.record(split, revision);
-        this.analysisInput = { config, registry };
+        this.analysisInput = inputs;
         this.findingsMemo = this.findingsByObject = undefined;
         this.sql.exec("DELETE FROM settings WHERE key = 'findings'");
         this.markCompiled();
@@ -650,9 +644,10 @@ export class ConfigStore extends DurableObject<Env> {
     const errors = validateObject(spec, candidate);
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const created = stampCreated(spec, candidate, this.stamp(tx));
-    const refused = objectTooLarge(spec, created) ?? quotaExceeded(spec, ns, name, this.countOf(resource, ns), maxObjectsPerNamespace(this.env));
+    const json = JSON.stringify(created);
+    const refused = objectTooLarge(spec, name, json) ?? quotaExceeded(spec, ns, name, this.countOf(resource, ns), maxObjectsPerNamespace(this.env));
     if (refused) return fail(refused);
-    this.put(tx, spec, ns, created, "create");
+    this.put(tx, spec, ns, created, "create", json);
     return accepted(201, created, spec, candidate);
   }
 
@@ -663,9 +658,10 @@ export class ConfigStore extends DurableObject<Env> {
     if (errors.length > 0) return fail(invalid(spec, name, errors));
     const updated = stampUpdated(spec, current, candidate, this.stamp(tx));
     if (!updated) return accepted(200, current, spec, candidate);
-    const tooLarge = objectTooLarge(spec, updated);
+    const json = JSON.stringify(updated);
+    const tooLarge = objectTooLarge(spec, name, json);
     if (tooLarge) return fail(tooLarge);
-    this.put(tx, spec, ns, updated, "update");
+    this.put(tx, spec, ns, updated, "update", json);
     return accepted(200, updated, spec, candidate);
   }
 
@@ -680,7 +676,7 @@ export class ConfigStore extends DurableObject<Env> {
     return { revision: tx.revision, now: tx.now, uid: crypto.randomUUID() };
   }
 
-  private put(tx: Transaction, spec: KindSpec, ns: string, obj: KubeObject, op: "create" | "update"): void {
+  private put(tx: Transaction, spec: KindSpec, ns: string, obj: KubeObject, op: "create" | "update", json = JSON.stringify(obj)): void {
     const resource = `${spec.group}/${spec.plural}`;
     const name = obj.metadata.name;
     this.sql.exec(
@@ -690,15 +686,15 @@ export class ConfigStore extends DurableObject<Env> {
       ns,
       name,
       tx.revision,
-      JSON.stringify(obj),
+      json,
     );
-    tx.changes.push({ resource, namespace: ns, name, op, body: obj });
+    tx.changes.push({ resource, namespace: ns, name, op, body: obj, json });
   }
 
   private removeKey(tx: Transaction, key: string): void {
     const [resource, ns, name] = key.split("|");
     this.sql.exec("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?", resource, ns, name);
-    tx.changes.push({ resource, namespace: ns, name, op: "delete", body: null });
+    tx.changes.push({ resource, namespace: ns, name, op: "delete", body: null, json: null });
   }
 
   private currentObjects(): Map<string, KubeObject> {
@@ -881,7 +877,7 @@ function replayChanges(sql: SqlStorage, resource: string, namespace: string, fro
     .toArray();
   const events: WatchEvent[] = [];
   for (const r of rows) {
-    const change: Change = { resource: r.resource, namespace: r.namespace, name: r.name, op: r.op, body: r.body ? (JSON.parse(r.body) as KubeObject) : null };
+    const change: Change = { resource: r.resource, namespace: r.namespace, name: r.name, op: r.op, body: r.body ? (JSON.parse(r.body) as KubeObject) : null, json: r.body };
     const before = change.op === "create"
       ? undefined
       : sql

@@ -11,6 +11,8 @@ export interface Change {
   op: "create" | "update" | "delete";
   /** The object after the change; null for a delete. */
   body: KubeObject | null;
+  /** `body` as stored: serialized once per write, for its row, the log and the size checks. */
+  json: string | null;
 }
 
 export interface RevisionSummary {
@@ -38,7 +40,7 @@ export function logRevision(sql: SqlStorage, revision: number, at: Date, changes
       c.namespace,
       c.name,
       c.op,
-      c.body ? JSON.stringify(c.body) : null,
+      c.json,
     );
 }
 

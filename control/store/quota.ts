@@ -5,7 +5,7 @@
 // `count/<resource>` would cap it, with the API server's `exceeded quota` 403.
 import { qualifiedResource, status, type KubeStatus } from "../api/status.ts";
 import type { Env } from "../env.ts";
-import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
+import type { KindSpec } from "../mesh/kinds/types.ts";
 
 /** etcd's default --max-request-bytes. */
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
@@ -20,27 +20,23 @@ export function maxObjectsPerNamespace(env: Pick<Env, "MESH_MAX_OBJECTS_PER_NAME
   return Number.isSafeInteger(n) && n > 0 ? n : DEFAULT_MAX_OBJECTS_PER_NAMESPACE;
 }
 
-/** The UTF-8 size of the object as stored. */
-export function storedBytes(obj: KubeObject): number {
-  return new TextEncoder().encode(JSON.stringify(obj)).length;
+/** The UTF-8 size of an object serialized as stored. */
+export function storedBytes(json: string): number {
+  return new TextEncoder().encode(json).length;
 }
 
-/** At most 3 UTF-8 bytes per UTF-16 unit: most objects are obviously small enough to skip encoding. */
-function surelyFits(obj: KubeObject): boolean {
-  return JSON.stringify(obj).length * 3 <= MAX_OBJECT_BYTES;
-}
-
-/** 413 when the object as it would be stored is larger than MAX_OBJECT_BYTES. */
-export function objectTooLarge(spec: KindSpec, obj: KubeObject): KubeStatus | undefined {
-  if (surelyFits(obj)) return undefined;
-  const bytes = storedBytes(obj);
+/** 413 when the object, serialized as it would be stored (`json`), is larger than MAX_OBJECT_BYTES. */
+export function objectTooLarge(spec: KindSpec, name: string, json: string): KubeStatus | undefined {
+  // At most 3 UTF-8 bytes per UTF-16 unit: most objects are obviously small enough to skip encoding.
+  if (json.length * 3 <= MAX_OBJECT_BYTES) return undefined;
+  const bytes = storedBytes(json);
   if (bytes <= MAX_OBJECT_BYTES) return undefined;
   return status(
     413,
     "RequestEntityTooLarge",
-    `Request entity too large: ${qualifiedResource(spec)} "${obj.metadata.name}" would be stored as ${bytes} bytes; ` +
+    `Request entity too large: ${qualifiedResource(spec)} "${name}" would be stored as ${bytes} bytes; ` +
       `an object may be at most ${MAX_OBJECT_BYTES} bytes (etcdserver: request is too large)`,
-    { name: obj.metadata.name, group: spec.group, kind: spec.plural },
+    { name, group: spec.group, kind: spec.plural },
   );
 }
 

@@ -12,12 +12,10 @@
 // (by a compile or a check) plus GROWTH_FACTOR times what was written since could pass it.
 import { status, type KubeStatus, qualifiedResource } from "../api/status.ts";
 import type { Env } from "../env.ts";
-import { compileServed } from "../mesh/compile/index.ts";
-import { compilerReads, meshConfig } from "../mesh/config.ts";
+import { compilerReads } from "../mesh/config.ts";
 import type { KindSpec, KubeObject } from "../mesh/kinds/types.ts";
-import { buildRegistry } from "../mesh/registry/index.ts";
-import { splitMesh, type SplitMesh } from "../served/split.ts";
-import { targetPorts } from "../xds/template.ts";
+import { compileSplit, meshInputs } from "../served/compile-split.ts";
+import type { SplitMesh } from "../served/split.ts";
 import { storedBytes } from "./quota.ts";
 
 const DEFAULT_MAX_SERVED_BYTES_PER_WORKLOAD = 64 * 1024 * 1024;
@@ -78,13 +76,13 @@ export class ServedBudget {
     this.writtenSince = 0;
   }
 
-  /** A Status when the write of `written` (the config then being `after()`) would pass a budget. */
-  check(spec: KindSpec, written: KubeObject, after: () => Iterable<KubeObject>): KubeStatus | undefined {
+  /** A Status when the write of `written` (serialized as `json`; the config then being `after()`) would pass a budget. */
+  check(spec: KindSpec, written: KubeObject, json: string, after: () => Iterable<KubeObject>): KubeStatus | undefined {
     if (!compilerReads(written)) return undefined;
-    const bytes = storedBytes(written);
+    const bytes = storedBytes(json);
     this.writtenSince += bytes;
     if (bytes < CHECK_OBJECTS_FROM_BYTES && this.largest + GROWTH_FACTOR * this.writtenSince <= this.maxPerWorkload) return undefined;
-    const sizes = servedSizes(splitOf(after()));
+    const sizes = servedSizes(compileSplit(meshInputs(after()), 0));
     const problem = budgetProblem(sizes, spec, written.metadata.name, this.maxPerWorkload);
     // A check is a measurement too: the next one waits until enough is written to matter again.
     if (!problem) {
@@ -93,12 +91,6 @@ export class ServedBudget {
     }
     return problem;
   }
-}
-
-function splitOf(objects: Iterable<KubeObject>): SplitMesh {
-  const config = meshConfig(objects);
-  const registry = buildRegistry(config);
-  return splitMesh(compileServed(config, registry, 0), targetPorts(registry));
 }
 
 /** The budget a config of these sizes passes, as a Status naming the object written; undefined within budget. */
