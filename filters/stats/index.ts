@@ -94,6 +94,9 @@ class Stats extends Filter {
   known: Map<string, Node> = new Map();
   lastPeerId: string = "";
   lastPeer: Node | null = null;
+  /** The last cluster name (its Decoder repeats the same string) and whether it names the service. */
+  lastCluster: string = "";
+  lastClusterNamed: bool = false;
   table: SeriesTable = new SeriesTable(true, new Node());
 
   onConfigure(size: u32): bool {
@@ -166,7 +169,11 @@ class Stats extends Filter {
     x.sourcePrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_LOCAL_SAN : DOWNSTREAM_PEER_SAN, SOURCE_SAN_TEXT));
     x.destinationPrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_PEER_SAN : DOWNSTREAM_LOCAL_SAN, DESTINATION_SAN_TEXT));
     x.cluster = textOf(getPropertyString(CLUSTER_NAME, CLUSTER_TEXT));
-    const named = clusterHostAt(x.cluster) >= 0;
+    if (!same(x.cluster, this.lastCluster)) {
+      this.lastCluster = x.cluster;
+      this.lastClusterNamed = clusterHostAt(x.cluster) >= 0;
+    }
+    const named = this.lastClusterNamed;
     // istio/proxy: the service's name and host from the cluster's metadata when it has them.
     x.serviceName = named ? "" : textOf(getPropertyString(CLUSTER_SERVICE_NAME, SERVICE_NAME_TEXT));
     x.serviceHost = x.serviceName.length == 0 ? "" : textOf(getPropertyString(CLUSTER_SERVICE_HOST, SERVICE_HOST_TEXT));
