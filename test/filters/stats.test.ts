@@ -156,7 +156,7 @@ describe("metadata exchange", () => {
   test("streams open at the same time each keep the peer they learned until they end", async () => {
     const host = await statsHost("inbound", NODE("ratings-v1", "ratings", "v1"));
     const client = run(await statsHost("outbound"));
-    const peers = [
+    const peers: Record<string, string>[] = [
       { "x-envoy-peer-metadata-id": client.request.get("x-envoy-peer-metadata-id")!, "x-envoy-peer-metadata": client.request.get("x-envoy-peer-metadata")! },
       { "x-envoy-peer-metadata-id": REVIEWS_ID, "x-envoy-peer-metadata": await reviewsMetadata() },
       {},
