@@ -104,7 +104,7 @@ const NO_PEER = new Node();
 const PARTS: string[] = [];
 
 /** PARTS as one string, sized once with each part copied once: Array#join (at our shrink level)
- * and `+` both copy the growing prefix for every part, ~100 KB of garbage per 1.3 KB label set. */
+ * and `+` both copy the growing prefix for every part, tens of KB of garbage per 1.3 KB label set. */
 function joinParts(): string {
   let n = 0;
   for (let i = 0; i < PARTS.length; i++) n += unchecked(PARTS[i]).length;
