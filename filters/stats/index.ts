@@ -31,6 +31,7 @@ import { same } from "../lib/request";
 import { clusterHostAt } from "./labels";
 import { base64Encode, decodeNode, encodeNode, Node } from "./peer";
 import { Inputs, SeriesTable } from "./series";
+import { StreamPeers } from "./stream-peers";
 
 const PEER_ID = utf8("x-envoy-peer-metadata-id");
 const PEER_METADATA = utf8("x-envoy-peer-metadata");
@@ -88,12 +89,14 @@ class Stats extends Filter {
   outbound: bool = true;
   localId: ArrayBuffer = new ArrayBuffer(0);
   localMetadata: ArrayBuffer = new ArrayBuffer(0);
-  /** The peer each open stream learned from the exchange headers, by context id. */
-  peers: Map<u32, Node> = new Map();
+  peers: StreamPeers = new StreamPeers();
   /** Peers by id, and the last one (a connection's requests repeat it: compared by identity). */
   known: Map<string, Node> = new Map();
   lastPeerId: string = "";
   lastPeer: Node | null = null;
+  /** The last cluster name (its Decoder repeats the same string) and whether it names the service. */
+  lastCluster: string = "";
+  lastClusterNamed: bool = false;
   table: SeriesTable = new SeriesTable(true, new Node());
 
   onConfigure(size: u32): bool {
@@ -161,12 +164,15 @@ class Stats extends Filter {
 
   onLog(ctx: u32): void {
     const x = inputs;
-    x.peer = this.peers.has(ctx) ? this.peers.get(ctx) : null;
-    this.peers.delete(ctx);
+    x.peer = this.peers.take(ctx);
     x.sourcePrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_LOCAL_SAN : DOWNSTREAM_PEER_SAN, SOURCE_SAN_TEXT));
     x.destinationPrincipal = textOf(getPropertyString(this.outbound ? UPSTREAM_PEER_SAN : DOWNSTREAM_LOCAL_SAN, DESTINATION_SAN_TEXT));
     x.cluster = textOf(getPropertyString(CLUSTER_NAME, CLUSTER_TEXT));
-    const named = clusterHostAt(x.cluster) >= 0;
+    if (!same(x.cluster, this.lastCluster)) {
+      this.lastCluster = x.cluster;
+      this.lastClusterNamed = clusterHostAt(x.cluster) >= 0;
+    }
+    const named = this.lastClusterNamed;
     // istio/proxy: the service's name and host from the cluster's metadata when it has them.
     x.serviceName = named ? "" : textOf(getPropertyString(CLUSTER_SERVICE_NAME, SERVICE_NAME_TEXT));
     x.serviceHost = x.serviceName.length == 0 ? "" : textOf(getPropertyString(CLUSTER_SERVICE_HOST, SERVICE_HOST_TEXT));

@@ -4,6 +4,7 @@
 // inputs of the label sets seen recently; only a new combination builds the encoded label set
 // (about 1.5 KB of string) and, for a set never seen, defines its four metrics.
 import { proxy_define_metric } from "../lib/abi";
+import { noteAllocation } from "../lib/gc";
 import { OUT_U32, utf8 } from "../lib/mem";
 import { orUnknown, responseFlags, serviceHost, serviceName } from "./labels";
 import { Node } from "./peer";
@@ -12,6 +13,16 @@ const COUNTER: u32 = 0;
 const HISTOGRAM: u32 = 2;
 /** Recent input combinations remembered (a sidecar talks to a handful of peers and statuses). */
 const RECENT = 16;
+/** Label sets remembered with their metric ids (about 1.5 KB each). Peer metadata comes from a
+ * header a client can forge, so a flood of made-up peers must not grow the VM without bound: past
+ * this the table starts over. The host keeps the metrics: defining a name again returns the same
+ * metric (Envoy's scope finds the stat by name), so no count is lost, only the lookups redone. */
+const MAX_SERIES = 1024;
+
+const REQUESTS_TOTAL = utf8("istio_requests_total");
+const DURATION_MS = utf8("istio_request_duration_milliseconds");
+const REQUEST_BYTES = utf8("istio_request_bytes");
+const RESPONSE_BYTES = utf8("istio_response_bytes");
 
 /** The four metric ids of one label set. */
 export class Series {
@@ -73,17 +84,48 @@ class Recent {
   series: Series | null = null;
 }
 
-function label(name: string, value: string): string {
-  return name + "=.=" + value + ";.;";
-}
+/** The metric name being defined: the encoded label set, then the metric's name (grown to the
+ * longest name once, then reused). */
+let nameBuffer = new ArrayBuffer(2048);
 
-function define(type: u32, name: string): u32 {
-  const bytes = utf8(name);
-  if (proxy_define_metric(type, changetype<usize>(bytes), bytes.byteLength, OUT_U32) != 0) abort("proxy_define_metric failed: " + name);
+function define(type: u32, labels: ArrayBuffer, metric: ArrayBuffer): u32 {
+  const n = labels.byteLength + metric.byteLength;
+  if (nameBuffer.byteLength < n) nameBuffer = new ArrayBuffer(n);
+  const at = changetype<usize>(nameBuffer);
+  memory.copy(at, changetype<usize>(labels), labels.byteLength);
+  memory.copy(at + <usize>labels.byteLength, changetype<usize>(metric), metric.byteLength);
+  if (proxy_define_metric(type, at, n, OUT_U32) != 0) abort("proxy_define_metric failed: " + String.UTF8.decodeUnsafe(at, n));
   return load<u32>(OUT_U32);
 }
 
 const NO_PEER = new Node();
+
+/** The pieces of the label set being encoded (reused). */
+const PARTS: string[] = [];
+
+/** PARTS as one string, sized once with each part copied once: Array#join (at our shrink level)
+ * and `+` both copy the growing prefix for every part, tens of KB of garbage per 1.3 KB label set. */
+function joinParts(): string {
+  let n = 0;
+  for (let i = 0; i < PARTS.length; i++) n += unchecked(PARTS[i]).length;
+  const out = changetype<string>(__new(<usize>n << 1, idof<string>()));
+  let at = changetype<usize>(out);
+  for (let i = 0; i < PARTS.length; i++) {
+    const part = unchecked(PARTS[i]);
+    const bytes = <usize>part.length << 1;
+    memory.copy(at, changetype<usize>(part), bytes);
+    at += bytes;
+  }
+  return out;
+}
+
+/** One label as stat-tags.ts reads it back: `name=.=value;.;`. */
+function put(name: string, value: string): void {
+  PARTS.push(name);
+  PARTS.push("=.=");
+  PARTS.push(value);
+  PARTS.push(";.;");
+}
 
 export class SeriesTable {
   private byKey: Map<string, Series> = new Map();
@@ -101,14 +143,19 @@ export class SeriesTable {
       if (r.series !== null && r.inputs.equals(x)) return <Series>r.series;
     }
     const key = this.labels(x);
+    // Counted for the collector (gc.ts counts only what the host hands us): a burst of new
+    // combinations is then collected as it goes, not after a thousand streams of garbage.
+    noteAllocation(<usize>key.length << 2);
     let s: Series;
     if (this.byKey.has(key)) s = this.byKey.get(key);
     else {
+      const labels = utf8(key);
       s = new Series();
-      s.requests = define(COUNTER, key + "istio_requests_total");
-      s.duration = define(HISTOGRAM, key + "istio_request_duration_milliseconds");
-      s.requestBytes = define(HISTOGRAM, key + "istio_request_bytes");
-      s.responseBytes = define(HISTOGRAM, key + "istio_response_bytes");
+      s.requests = define(COUNTER, labels, REQUESTS_TOTAL);
+      s.duration = define(HISTOGRAM, labels, DURATION_MS);
+      s.requestBytes = define(HISTOGRAM, labels, REQUEST_BYTES);
+      s.responseBytes = define(HISTOGRAM, labels, RESPONSE_BYTES);
+      if (this.byKey.size >= MAX_SERIES) this.byKey.clear();
       this.byKey.set(key, s);
     }
     const slot = unchecked(this.recent[this.next]);
@@ -126,29 +173,29 @@ export class SeriesTable {
     const fromMetadata = x.serviceName.length > 0;
     const host = fromMetadata ? x.serviceHost : serviceHost(x.cluster, x.authority, source.namespace);
     const grpc = x.grpcStatus >= 0;
-    return (
-      label("reporter", this.outbound ? "source" : "destination") +
-      label("source_workload", orUnknown(source.workload)) +
-      label("source_workload_namespace", orUnknown(source.namespace)) +
-      label("source_principal", orUnknown(x.sourcePrincipal)) +
-      label("source_app", orUnknown(source.app)) +
-      label("source_version", orUnknown(source.version)) +
-      label("source_cluster", orUnknown(source.cluster)) +
-      label("destination_workload", orUnknown(destination.workload)) +
-      label("destination_workload_namespace", orUnknown(destination.namespace)) +
-      label("destination_principal", orUnknown(x.destinationPrincipal)) +
-      label("destination_app", orUnknown(destination.app)) +
-      label("destination_version", orUnknown(destination.version)) +
-      label("destination_service", orUnknown(host)) +
-      label("destination_service_name", orUnknown(fromMetadata ? x.serviceName : serviceName(host, destination.namespace))) +
-      label("destination_service_namespace", orUnknown(destination.namespace)) +
-      label("destination_cluster", orUnknown(destination.cluster)) +
-      label("request_protocol", grpc ? "grpc" : "http") +
-      label("response_flags", responseFlags(<u64>x.flags)) +
-      // Istio reports the policy where the connection arrives (inbound) only.
-      label("connection_security_policy", this.outbound ? "unknown" : x.mtls ? "mutual_tls" : "none") +
-      label("response_code", x.code.toString()) +
-      label("grpc_response_status", grpc ? x.grpcStatus.toString() : "")
-    );
+    PARTS.length = 0;
+    put("reporter", this.outbound ? "source" : "destination");
+    put("source_workload", orUnknown(source.workload));
+    put("source_workload_namespace", orUnknown(source.namespace));
+    put("source_principal", orUnknown(x.sourcePrincipal));
+    put("source_app", orUnknown(source.app));
+    put("source_version", orUnknown(source.version));
+    put("source_cluster", orUnknown(source.cluster));
+    put("destination_workload", orUnknown(destination.workload));
+    put("destination_workload_namespace", orUnknown(destination.namespace));
+    put("destination_principal", orUnknown(x.destinationPrincipal));
+    put("destination_app", orUnknown(destination.app));
+    put("destination_version", orUnknown(destination.version));
+    put("destination_service", orUnknown(host));
+    put("destination_service_name", orUnknown(fromMetadata ? x.serviceName : serviceName(host, destination.namespace)));
+    put("destination_service_namespace", orUnknown(destination.namespace));
+    put("destination_cluster", orUnknown(destination.cluster));
+    put("request_protocol", grpc ? "grpc" : "http");
+    put("response_flags", responseFlags(<u64>x.flags));
+    // Istio reports the policy where the connection arrives (inbound) only.
+    put("connection_security_policy", this.outbound ? "unknown" : x.mtls ? "mutual_tls" : "none");
+    put("response_code", x.code.toString());
+    put("grpc_response_status", grpc ? x.grpcStatus.toString() : "");
+    return joinParts();
   }
 }

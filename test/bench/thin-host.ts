@@ -31,6 +31,12 @@ export class ThinHost {
   private nextId = 2;
   private callToken = 0;
   private keyCache = new Map<number, string>();
+  /** Header values the filter writes, copied here and reset per request, as Envoy copies them
+   * into its header map: a fresh copy (Uint8Array#slice) of a value over 64 bytes, such as the
+   * ~150-byte x-envoy-peer-metadata, is an off-heap ArrayBuffer in V8, ~430 ns plus its
+   * collection, where Envoy's copy is a memcpy. */
+  private arena = new Uint8Array(16 * 1024);
+  private arenaUsed = 0;
   localReplies = 0;
   /** proxy_* imports called so far (counted only when loaded with countCalls). */
   hostCalls = 0;
@@ -63,6 +69,7 @@ export class ThinHost {
   request(req: ThinRequest, responseHeaders: Map<string, Uint8Array[]>): number {
     const id = this.nextId++;
     const e = this.exports;
+    this.arenaUsed = 0;
     this.useHeaders(0, req.headers);
     this.props = req.properties;
     e.proxy_on_context_create(id, 1);
@@ -140,6 +147,16 @@ export class ThinHost {
     return s;
   }
 
+  /** Guest bytes the host keeps for the rest of the request (see arena). */
+  private copy(ptr: number, len: number): Uint8Array {
+    const src = this.u8().subarray(ptr, ptr + len);
+    if (this.arenaUsed + len > this.arena.length) return src.slice();
+    const out = this.arena.subarray(this.arenaUsed, this.arenaUsed + len);
+    out.set(src);
+    this.arenaUsed += len;
+    return out;
+  }
+
   private give(bytes: Uint8Array, rpPtr: number, rpSize: number): void {
     const ptr = bytes.length === 0 ? 0 : this.exports.malloc(bytes.length) >>> 0;
     if (bytes.length) this.u8().set(bytes, ptr);
@@ -167,12 +184,12 @@ export class ThinHost {
       },
       proxy_add_header_map_value: (t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => {
         const k = this.str(kPtr, kLen);
-        const v = this.u8().slice(vPtr, vPtr + vLen);
+        const v = this.copy(vPtr, vLen);
         const list = this.header(t, k);
         this.setHeader(t, k, list ? [...list, v] : [v]);
         return 0;
       },
-      proxy_replace_header_map_value: (t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.setHeader(t, this.str(kPtr, kLen), [this.u8().slice(vPtr, vPtr + vLen)]), 0),
+      proxy_replace_header_map_value: (t: number, kPtr: number, kLen: number, vPtr: number, vLen: number) => (this.setHeader(t, this.str(kPtr, kLen), [this.copy(vPtr, vLen)]), 0),
       proxy_remove_header_map_value: (t: number, kPtr: number, kLen: number) => {
         const k = this.str(kPtr, kLen);
         if (this.header(t, k)) this.setHeader(t, k, null);

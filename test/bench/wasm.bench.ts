@@ -214,7 +214,15 @@ async function statsEntries(label: string, table: { config: FilterConfig; reques
   }
   // The thin host: near-native host calls, as the ≤ 5 us budget is set on.
   const node = thinPropertyMap(STATS_NODE);
-  const thinStats = (direction: string) => ThinHost.load(filterModule("stats"), JSON.stringify({ direction }), "", false, node);
+  const thinStats = (direction: string, countCalls = false) => ThinHost.load(filterModule("stats"), JSON.stringify({ direction }), "", countCalls, node);
+  /** Host calls of one request on a side whose peer and series are known (the steady state). */
+  const callsPerRequest = async (direction: string, req: ThinRequest, response: Map<string, Uint8Array[]>) => {
+    const h = await thinStats(direction, true);
+    h.request(req, response);
+    h.hostCalls = 0;
+    h.request(req, response);
+    return h.hostCalls;
+  };
   const [tRouter, tAuthz] = await thinChain("router+authz", table.config);
   const [tOut, tIn] = [await thinStats("outbound"), await thinStats("inbound")];
   const exchangeResponse = thinRequest([[":status", "200"], ...exchange], new Map()).headers;
@@ -238,7 +246,8 @@ async function statsEntries(label: string, table: { config: FilterConfig; reques
   const thinWithT = median(tWith);
   const thinPlainT = median(tPlain);
   const detail = `router+authz ${median(base).toFixed(2)} us/request without stats, +${median(added).toFixed(2)} us with stats_outbound and stats_inbound (control/wasmhost, medians of ${ROUNDS} rounds)`;
-  const thinDetail = `thin host: router+authz ${thinPlainT.toFixed(2)} us/request, with both stats filters ${thinWithT.toFixed(2)} us/request (+${(thinWithT - thinPlainT).toFixed(2)} us)`;
+  const calls = `${await callsPerRequest("outbound", out.thin, exchangeResponse)} + ${await callsPerRequest("inbound", into.thin, RESPONSE)} host calls`;
+  const thinDetail = `thin host: router+authz ${thinPlainT.toFixed(2)} us/request, with both stats filters ${thinWithT.toFixed(2)} us/request (+${(thinWithT - thinPlainT).toFixed(2)} us; stats_outbound + stats_inbound make ${calls} per request)`;
   const entries: BenchEntry[] = [];
   if (label === "100_routes") {
     // Guest memory of each side over many requests (its per-stream state must not pile up).

@@ -153,6 +153,26 @@ describe("metadata exchange", () => {
     assert.equal(host.failure, undefined);
   });
 
+  test("streams open at the same time each keep the peer they learned until they end", async () => {
+    const host = await statsHost("inbound", NODE("ratings-v1", "ratings", "v1"));
+    const client = run(await statsHost("outbound"));
+    const peers: Record<string, string>[] = [
+      { "x-envoy-peer-metadata-id": client.request.get("x-envoy-peer-metadata-id")!, "x-envoy-peer-metadata": client.request.get("x-envoy-peer-metadata")! },
+      { "x-envoy-peer-metadata-id": REVIEWS_ID, "x-envoy-peer-metadata": await reviewsMetadata() },
+      {},
+    ];
+    const streams = peers.map((peer) => {
+      const s = host.newStream();
+      s.requestHeaders({ ":authority": "ratings:9080", ":path": "/ratings/0", ...peer });
+      return s;
+    });
+    for (const i of [0, 2, 1]) {
+      streams[i].responseHeaders({ ":status": "200" });
+      streams[i].done();
+    }
+    assert.deepEqual(requests(host).map((r) => [r.labels.source_workload, r.value]).sort(), [["productpage-v1", 1n], ["reviews-v3", 1n], ["unknown", 1n]]);
+  });
+
   test("garbage metadata is ignored (labels unknown), never a trap", async () => {
     const host = await statsHost("inbound");
     for (const md of ["!!!", "", "AAAA", Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]).toString("base64")]) run(host, { request: { "x-envoy-peer-metadata-id": `id-${md}`, "x-envoy-peer-metadata": md } });
