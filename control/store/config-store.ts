@@ -52,8 +52,9 @@ const DEFAULT_RETENTION = 1000;
 /** A compile waits for writes to settle this long after the last one... */
 const COMPILE_DEBOUNCE_MS = 100;
 /** ...but never longer than this after the first uncompiled write, or than COMPILE_DUTY_SPACING
- *  times the last compile's duration, whichever is longer: under a sustained burst of writes a
- *  large mesh spends at most a tenth of the store's time compiling. */
+ *  times the last compile's and publish's duration, whichever is longer: under a sustained burst
+ *  of writes a large mesh spends at most a tenth of the store's time compiling and publishing
+ *  (publishing a 5,000-service compile costs about what compiling it does). */
 const COMPILE_MAX_DELAY_MS = 1_000;
 const COMPILE_DUTY_SPACING = 10;
 const DIRTY = "uncompiled_since";
@@ -62,6 +63,8 @@ const DIRTY = "uncompiled_since";
 export interface CompileReport {
   revision: number;
   compileMs: number;
+  /** Publishing what the compile changed to KV, until the last put returned. */
+  publishMs: number;
   storage: WriteCount;
   kv: WriteCount;
 }
@@ -498,7 +501,7 @@ export class ConfigStore extends DurableObject<Env> {
         if (!r.ok || tx.changes.length === 0) return r;
         if (dryRun) throw new Rollback(r);
         logRevision(this.sql, tx.revision, tx.now, tx.changes);
-        pruneHistory(this.sql, Number(this.env.MESH_REVISION_RETENTION ?? DEFAULT_RETENTION));
+        pruneHistory(this.sql, Number(this.env.MESH_REVISION_RETENTION ?? DEFAULT_RETENTION), tx.revision);
         if (this.uncompiledSince() === undefined) putSetting(this.sql, DIRTY, String(tx.now.getTime()));
         logged = true;
         return r;
@@ -539,7 +542,8 @@ export class ConfigStore extends DurableObject<Env> {
   private compileDueAt(): number | undefined {
     const since = this.uncompiledSince();
     if (since === undefined) return undefined;
-    const maxDelay = Math.max(COMPILE_MAX_DELAY_MS, COMPILE_DUTY_SPACING * (this.lastReport?.compileMs ?? 0));
+    const last = this.lastReport;
+    const maxDelay = Math.max(COMPILE_MAX_DELAY_MS, COMPILE_DUTY_SPACING * (last ? last.compileMs + last.publishMs : 0));
     return Math.min(Math.max(this.lastWriteAt, since) + COMPILE_DEBOUNCE_MS, since + maxDelay);
   }
 
@@ -572,7 +576,7 @@ export class ConfigStore extends DurableObject<Env> {
         this.markCompiled();
         return written;
       });
-      this.lastReport = { revision, compileMs: Date.now() - started, storage, kv: { rows: 0, bytes: 0 } };
+      this.lastReport = { revision, compileMs: Date.now() - started, publishMs: 0, storage, kv: { rows: 0, bytes: 0 } };
       this.totals.storage.rows += storage.rows;
       this.totals.storage.bytes += storage.bytes;
     } catch (e) {
@@ -827,9 +831,13 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** Publishes the compiled state to KV; on failure retries from the alarm, so KV catches up. */
   private async publish(): Promise<void> {
+    const started = Date.now();
     try {
       const kv = await this.served.publish();
-      if (this.lastReport) this.lastReport.kv = { rows: this.lastReport.kv.rows + kv.rows, bytes: this.lastReport.kv.bytes + kv.bytes };
+      if (this.lastReport) {
+        this.lastReport.kv = { rows: this.lastReport.kv.rows + kv.rows, bytes: this.lastReport.kv.bytes + kv.bytes };
+        this.lastReport.publishMs += Date.now() - started;
+      }
       this.totals.kv.rows += kv.rows;
       this.totals.kv.bytes += kv.bytes;
     } catch (e) {

@@ -29,6 +29,11 @@ export function oldestRevision(sql: SqlStorage): number {
   return sql.exec<{ r: number | null }>("SELECT MIN(revision) AS r FROM revisions").one().r ?? 0;
 }
 
+/** How many revisions past `keep` the log may hold before it is pruned back to `keep`. */
+export function pruneSlack(keep: number): number {
+  return Math.ceil(keep / 10);
+}
+
 export function logRevision(sql: SqlStorage, revision: number, at: Date, changes: Change[]): void {
   sql.exec("INSERT INTO revisions (revision, at) VALUES (?, ?)", revision, at.toISOString());
   for (const c of changes)
@@ -87,15 +92,16 @@ export function configAt(sql: SqlStorage, revision: number): Map<string, KubeObj
 }
 
 /**
- * Keeps the newest `keep` revisions. Older changes go, except each object's last change at or
- * before the horizon, which is the baseline every retained revision replays from. Only the
- * revisions that age out now are looked at (the older ones were pruned before), so a write
- * costs what it changed, not what the history holds.
+ * Keeps the newest `keep` revisions (`head` the newest). Older changes go, except each object's
+ * last change at or before the horizon, which is the baseline every retained revision replays
+ * from. Only the revisions that age out now are looked at (the older ones were pruned before),
+ * so a write costs what it changed, not what the history holds; and they are let pile up to a
+ * tenth of `keep` before going, so a burst of writes prunes once per that many, not once each.
  */
-export function pruneHistory(sql: SqlStorage, keep: number): void {
-  const horizon = currentRevision(sql) - keep + 1;
+export function pruneHistory(sql: SqlStorage, keep: number, head: number): void {
+  const horizon = head - keep + 1;
   const oldest = oldestRevision(sql);
-  if (horizon <= oldest) return;
+  if (horizon - oldest <= pruneSlack(keep)) return;
   sql.exec(
     `DELETE FROM changes WHERE rowid IN (
        SELECT c.rowid FROM changes c JOIN (
