@@ -29,7 +29,7 @@ export function oldestRevision(sql: SqlStorage): number {
   return sql.exec<{ r: number | null }>("SELECT MIN(revision) AS r FROM revisions").one().r ?? 0;
 }
 
-/** How many revisions past `keep` the log may hold before it is pruned back to `keep`. */
+/** How many revisions past `keep` the log may hold: it is pruned back to `keep` once per that many. */
 export function pruneSlack(keep: number): number {
   return Math.ceil(keep / 10);
 }
@@ -95,13 +95,14 @@ export function configAt(sql: SqlStorage, revision: number): Map<string, KubeObj
  * Keeps the newest `keep` revisions (`head` the newest). Older changes go, except each object's
  * last change at or before the horizon, which is the baseline every retained revision replays
  * from. Only the revisions that age out now are looked at (the older ones were pruned before),
- * so a write costs what it changed, not what the history holds; and they are let pile up to a
- * tenth of `keep` before going, so a burst of writes prunes once per that many, not once each.
+ * so a write costs what it changed, not what the history holds; and only every pruneSlack(keep)th
+ * revision prunes, so a burst of writes looks at the log once per that many, not once each.
  */
 export function pruneHistory(sql: SqlStorage, keep: number, head: number): void {
+  if (head % pruneSlack(keep) !== 0) return;
   const horizon = head - keep + 1;
   const oldest = oldestRevision(sql);
-  if (horizon - oldest <= pruneSlack(keep)) return;
+  if (horizon <= oldest) return;
   sql.exec(
     `DELETE FROM changes WHERE rowid IN (
        SELECT c.rowid FROM changes c JOIN (

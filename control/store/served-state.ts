@@ -172,14 +172,17 @@ export class ServedState {
     const shards = this.shardRevisions();
     const pending = JSON.parse(getSetting(this.sql, PENDING_SHARDS) ?? "[]") as number[];
     const now = Date.now();
+    // Each pending shard's entries from memory (the rows' twin), by workload as the rows sort.
+    const m = this.load();
+    const members = new Map(pending.map((n) => [n, [] as string[]]));
+    for (const key of m.workloads.keys()) members.get(shardOf(key))?.push(key);
     await Promise.all(
       pending.map(async (n) => {
         const entries: Record<string, WorkloadEntry> = {};
-        for (const r of this.sql.exec<{ workload: string; revision: number; service_account: string; parts: string }>(
-          "SELECT workload, revision, service_account, parts FROM served_workloads WHERE shard = ? ORDER BY workload",
-          n,
-        ))
-          entries[r.workload] = [r.revision, r.service_account, JSON.parse(r.parts) as WorkloadParts];
+        for (const key of members.get(n)!.sort()) {
+          const w = m.workloads.get(key)!;
+          entries[key] = [w.revision, w.serviceAccount, w.parts];
+        }
         await put(kvKeys.shard(n, revision), JSON.stringify(entries));
       }),
     );
@@ -187,7 +190,6 @@ export class ServedState {
       if (shards[n] > 0 && shards[n] !== revision) this.retire(kvKeys.shard(n, shards[n]), now);
       shards[n] = revision;
     }
-    const m = this.load();
     const index: ServedIndex = { revision, views: Object.fromEntries([...m.views].map(([name, v]) => [name, [v.version, v.hash]])), shards };
     await put(kvKeys.index(revision), JSON.stringify(index));
     const previous = this.publishedRevision();

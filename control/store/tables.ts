@@ -21,6 +21,7 @@ export const SCHEMA = `
     shard INTEGER NOT NULL, parts TEXT NOT NULL);
   CREATE INDEX IF NOT EXISTS served_workloads_by_shard ON served_workloads (shard);
   CREATE TABLE IF NOT EXISTS kv_garbage (key TEXT PRIMARY KEY, since INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS kv_garbage_by_since ON kv_garbage (since);
   CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pending_cascades (namespace TEXT NOT NULL, revision INTEGER NOT NULL, due_at INTEGER NOT NULL DEFAULT 0);
   CREATE TABLE IF NOT EXISTS endpoints (

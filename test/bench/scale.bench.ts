@@ -299,13 +299,15 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
     });
     phase("propagation to 50 pollers");
     const { filter, xds } = await propagation(w, 3);
+    // The issue's targets for propagation and storage growth are set at 1,000 services; other sizes report.
+    const targeted = services === 1000;
     const target = POINTER_TTL_SECONDS + 2;
     entries.push({
       name: `scale.propagation_s.${services}`,
       value: median(filter),
       unit: "s",
-      target: `<= pointer TTL (${POINTER_TTL_SECONDS} s) + 2 s`,
-      ok: Math.max(...filter, ...xds) <= target,
+      target: targeted ? `<= pointer TTL (${POINTER_TTL_SECONDS} s) + 2 s` : "reported",
+      ok: !targeted || Math.max(...filter, ...xds) <= target,
       detail: `filter-config, slowest of 50 pollers: ${range(filter, 2)} s; REST xDS: ${range(xds, 2)} s (3 trials)`,
     });
     // 1,000 further single writes, then storage once superseded keys have passed their grace period.
@@ -322,8 +324,8 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       name: `scale.storage_growth_after_1000_writes.${services}`,
       value: after / before - 1,
       unit: "fraction",
-      target: "<= 0.10",
-      ok: after / before - 1 <= 0.1,
+      target: targeted ? "<= 0.10" : "reported",
+      ok: !targeted || after / before - 1 <= 0.1,
       detail: `${mb(before)} → ${mb(after)} (${mb(rightAfter)} before superseded KV keys passed their ${KV_GRACE_SECONDS} s grace)`,
     });
     entries.push({ name: `scale.stored_bytes_after_apply.${services}`, value: storedAfterApply, unit: "bytes", target: services >= 1000 ? "<= 200 MB" : "reported", ok: storedAfterApply <= 200e6 });
