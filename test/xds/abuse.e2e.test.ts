@@ -73,6 +73,12 @@ describe("request bodies are limited to 1 MiB everywhere", () => {
       const r = await w.request(path, { method: "PATCH", token: null, headers: JSON_TYPE, body });
       assert.equal(r.status, 405, `${path}: ${r.body.slice(0, 200)}`);
     }
+    // Paths the asset server would take for /ui/ (the fuzz found //ui/./) reach the Worker too.
+    for (const path of ["//ui/./", "/ui/./index.html", "//ui"]) {
+      const r = await w.request(path, { method: "PUT", token: null, headers: JSON_TYPE, body });
+      assert.ok(r.status < 500, `${path}: ${r.status} ${r.body.slice(0, 200)}`);
+      assert.equal((await w.request("/healthz", { token: null })).status, 200, `after PUT ${path}`);
+    }
     const page = await w.request("/ui/", { token: null });
     assert.equal(page.status, 200);
     assert.match(page.body, /<html/i);
