@@ -720,9 +720,9 @@ export class ConfigStore extends DurableObject<Env> {
       const before = objects.get(key);
       const event = watchEvent(c, before, revision);
       if (event) events.push({ resource: c.resource, namespace: c.namespace, event });
-      const countKey = `${c.resource}|${c.namespace}`;
-      if (c.body && !before) counts.set(countKey, (counts.get(countKey) ?? 0) + 1);
-      if (!c.body && before) counts.set(countKey, (counts.get(countKey) ?? 1) - 1);
+      const counted = countKey(c.resource, c.namespace);
+      if (c.body && !before) counts.set(counted, (counts.get(counted) ?? 0) + 1);
+      if (!c.body && before) counts.set(counted, (counts.get(counted) ?? 1) - 1);
       if (c.body) objects.set(key, c.body);
       else objects.delete(key);
     }
@@ -731,7 +731,7 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** How many objects of `resource` `namespace` holds (the quota's count, kept with the live map). */
   private countOf(resource: string, namespace: string): number {
-    return this.counts().get(`${resource}|${namespace}`) ?? 0;
+    return this.counts().get(countKey(resource, namespace)) ?? 0;
   }
 
   private counts(): Map<string, number> {
@@ -739,8 +739,8 @@ export class ConfigStore extends DurableObject<Env> {
       this.objectCounts = new Map();
       for (const key of this.currentObjects().keys()) {
         const [resource, namespace] = key.split("|");
-        const countKey = `${resource}|${namespace}`;
-        this.objectCounts.set(countKey, (this.objectCounts.get(countKey) ?? 0) + 1);
+        const counted = countKey(resource, namespace);
+        this.objectCounts.set(counted, (this.objectCounts.get(counted) ?? 0) + 1);
       }
     }
     return this.objectCounts;
@@ -873,6 +873,11 @@ function watchEvent(c: Change, before: KubeObject | undefined, revision: number)
   if (c.body) return c.op === "create" || !before ? { type: "ADDED", object: c.body } : { type: "MODIFIED", object: c.body, before };
   if (!before) return undefined;
   return { type: "DELETED", object: { ...before, metadata: { ...before.metadata, resourceVersion: String(revision) } } };
+}
+
+/** The key of the quota's count of `resource` objects in `namespace`. */
+function countKey(resource: string, namespace: string): string {
+  return `${resource}|${namespace}`;
 }
 
 /** The events of the logged changes to `resource` after revision `from`. */
