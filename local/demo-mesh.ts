@@ -4,12 +4,12 @@
 // local stand-in for Envoy) — plus the ingress gateway, and describe it all in topology.json.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import jsonpatch from "fast-json-patch";
 import { DevProxy, type Endpoint, LocalDevCa, StaticEndpoints } from "./devproxy/index.ts";
 import { type BookinfoService, type RunningApp, startBookinfoApp } from "../test/bookinfo/services.ts";
 import type { Applier, ControlPlaneAccess } from "./demo-apply.ts";
+import { freePort } from "./free-port.ts";
 import { httpsRequest } from "./https-request.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
 
@@ -79,17 +79,6 @@ export interface DemoMesh {
   topology: Topology;
   proxies(): DevProxy[];
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
 
 async function cpRequest(cp: ControlPlaneAccess, path: string, method = "GET", body?: unknown) {
@@ -269,7 +258,11 @@ export async function startDemoMesh(o: DemoMeshOptions): Promise<DemoMesh> {
         log,
       });
       const [outHost, outPort] = proxy.listeners.outbound.split(":");
-      const app = await startBookinfoApp({ service: pod.service, version: pod.version, podName: pod.name, outbound: { host: outHost, port: Number(outPort) }, port: appPort });
+      const app = await startBookinfoApp({ service: pod.service, version: pod.version, podName: pod.name, outbound: { host: outHost, port: Number(outPort) }, port: appPort }).catch(async (err: unknown) => {
+        // Not yet in `workloads`: stopAll would leave its poll timers holding the process open.
+        await proxy.stop();
+        throw err;
+      });
       workloads.push({ pod, app, proxy, sidecar: proxy.listeners.inbound, admin: proxy.listeners.admin });
       endpoints.push({ namespace: pod.namespace, workload: pod.workload, pod: pod.name, serviceAccount: pod.serviceAccount, labels: pod.labels, address: proxy.listeners.inbound, sidecar: true });
     }

@@ -17,7 +17,8 @@ import { runTour } from "../test/tour/tour.ts";
 import { kubectlHome, makeApplier } from "./demo-apply.ts";
 import { startDemoControlPlane } from "./demo-control-plane.ts";
 import { enableHttps, HTTPS_HOST, type DemoHttps } from "./demo-https.ts";
-import { freePort, startDemoMesh, writeTopology } from "./demo-mesh.ts";
+import { freePort } from "./free-port.ts";
+import { startDemoMesh, writeTopology } from "./demo-mesh.ts";
 import { findPrometheus, PROMETHEUS_INSTALL_HINT, scrapeTargets, startPrometheus } from "./prometheus.ts";
 import { PROJECT_ROOT } from "./wrangler-dev.ts";
 

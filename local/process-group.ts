@@ -10,6 +10,21 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+/**
+ * Kills the child's group when this process exits without having stopped it: a test file that
+ * failed before its `after` hook, or `node --test --test-force-exit` ending a file whose handles
+ * leaked. A wrangler dev left behind holds its port and CPU for every test after it.
+ */
+export function stopGroupOnExit(child: ChildProcess): void {
+  if (!hooked) process.once("exit", () => live.forEach((c) => signalGroup(c, "SIGKILL")));
+  hooked = true;
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+}
+
 /** SIGTERM to the group, then SIGKILL to whatever is left after `graceMs`. */
 export async function stopProcessGroup(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

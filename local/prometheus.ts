@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { stopProcessGroup } from "./process-group.ts";
+import { stopGroupOnExit, stopProcessGroup } from "./process-group.ts";
 import type { Topology } from "./demo-mesh.ts";
 
 export const PROMETHEUS_INSTALL_HINT = "apt-get install prometheus (Debian/Ubuntu), or set PROMETHEUS_PATH to a prometheus binary";
@@ -75,6 +75,7 @@ export async function startPrometheus(o: PrometheusOptions): Promise<RunningProm
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  stopGroupOnExit(child);
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));

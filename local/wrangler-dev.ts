@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { httpsRequest } from "./https-request.ts";
 import type { LocalTls } from "./local-tls.ts";
-import { stopProcessGroup } from "./process-group.ts";
+import { stopGroupOnExit, stopProcessGroup } from "./process-group.ts";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -58,6 +58,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Runnin
     stdio: opts.inheritOutput ? "inherit" : ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  stopGroupOnExit(child);
   let log = "";
   child.stdout?.on("data", (d) => (log += d));
   child.stderr?.on("data", (d) => (log += d));

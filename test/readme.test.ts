@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { httpsRequest } from "../local/https-request.ts";
 import { PROJECT_ROOT } from "../local/wrangler-dev.ts";
-import { freePort } from "./support/worker.ts";
+import { freePort } from "../local/free-port.ts";
 
 const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
 const dir = mkdtempSync(join(tmpdir(), "edge-mesh-clone-"));

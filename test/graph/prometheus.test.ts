@@ -12,7 +12,7 @@ import { after, before, test } from "node:test";
 import { parse } from "yaml";
 import { PrometheusError, prometheusBase, queryVector } from "../../control/graph/prometheus.ts";
 import { scrapeConfig, scrapeTargets } from "../../local/prometheus.ts";
-import { freePort } from "../support/worker.ts";
+import { freePort } from "../../local/free-port.ts";
 
 const PROMTOOL = "/usr/bin/promtool";
 

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findPrometheus, PROMETHEUS_INSTALL_HINT, type RunningPrometheus, startPrometheus } from "../../local/prometheus.ts";
 import type { ServiceGraph } from "../../control/graph/build.ts";
-import { freePort, SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
+import { freePort } from "../../local/free-port.ts";
+import { SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
 import { BOOKINFO_50_V3, startFixtureProxies, type FixtureProxies } from "./fixture-exporter.ts";
 
 export const PROMETHEUS = findPrometheus();

@@ -10,7 +10,8 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { DevProxy, LocalDevCa, StaticEndpoints, type Endpoint } from "../../local/devproxy/index.ts";
 import { PROJECT_ROOT } from "../../local/wrangler-dev.ts";
-import { freePort, startTestWorker, type TestWorker } from "../support/worker.ts";
+import { freePort } from "../../local/free-port.ts";
+import { startTestWorker, type TestWorker } from "../support/worker.ts";
 
 const TLS = new URL("../mesh/tls/", import.meta.url).pathname;
 const HOST = "bookinfo.example.com";

@@ -10,7 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { DevProxy, LocalDevCa, StaticEndpoints } from "../../local/devproxy/index.ts";
 import { PROJECT_ROOT } from "../../local/wrangler-dev.ts";
 import { ensureFiltersBuilt } from "../wasmhost/support.ts";
-import { freePort, SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
+import { freePort } from "../../local/free-port.ts";
+import { SAMPLES, startTestWorker, type TestWorker } from "../support/worker.ts";
 
 const POLL_MS = 300;
 

@@ -3,11 +3,11 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeKubeconfig } from "../../local/kubeconfig.ts";
 import { httpsRequest, type HttpResponse } from "../../local/https-request.ts";
+import { freePort } from "../../local/free-port.ts";
 import { ensureLocalTls } from "../../local/local-tls.ts";
 import { startWranglerDev } from "../../local/wrangler-dev.ts";
 
@@ -36,17 +36,6 @@ export interface TestWorker {
   stop(): Promise<void>;
   /** What wrangler dev (and the Worker's console) printed so far. */
   output(): string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
 }
 
 export async function startTestWorker(vars: Record<string, string> = {}, config?: string): Promise<TestWorker> {

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeApplier } from "../../local/demo-apply.ts";
 import { type DemoControlPlane, startDemoControlPlane } from "../../local/demo-control-plane.ts";
+import { freePort } from "../../local/free-port.ts";
 import { type DemoMesh, startDemoMesh } from "../../local/demo-mesh.ts";
-import { freePort } from "../support/worker.ts";
 import { ensureFiltersBuilt } from "../wasmhost/support.ts";
 import type { TourContext } from "./tour.ts";
 

@@ -9,7 +9,8 @@ import { createServer, request, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { freePort, startTestWorker, type TestWorker } from "../support/worker.ts";
+import { freePort } from "../../local/free-port.ts";
+import { startTestWorker, type TestWorker } from "../support/worker.ts";
 
 function envoyBinary(): string | undefined {
   if (process.env.ENVOY) return process.env.ENVOY;
