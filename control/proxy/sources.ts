@@ -4,7 +4,7 @@
 // and parsed once), and the Durable Object itself on a miss.
 import type { Env } from "../env.ts";
 import type { PartText } from "../served/assemble.ts";
-import { resolveView, routerJson, viewChunks } from "../served/assemble.ts";
+import { levelsOf, openChunks, routerJson, viewChunks, viewParts } from "../served/assemble.ts";
 import { kvKeys, type ServedIndex, type ViewIndex, type ViewParts, type WorkloadEntry } from "../served/model.ts";
 import type { ConfigStore } from "../store/config-store.ts";
 import { Lru } from "../xds/memo.ts";
@@ -76,9 +76,14 @@ export function workerSources(env: Env): ReadPathSources {
       if (hit) return hit;
       const top = await fetchParts([hash]);
       if (!top) return null;
-      const index = JSON.parse(top(hash)) as ViewIndex;
-      const chunks = await fetchParts(viewChunks(index));
-      return chunks ? views.set(hash, resolveView(index, chunks)) : null;
+      // One bulk read per chunk level (two at 5,000 services).
+      let index = JSON.parse(top(hash)) as ViewIndex;
+      while (levelsOf(index) > 0) {
+        const chunks = await fetchParts(viewChunks(index));
+        if (!chunks) return null;
+        index = openChunks(index, chunks);
+      }
+      return views.set(hash, viewParts(index));
     },
     router: (hash, view, part) => routers.get(hash) ?? routers.set(hash, routerJson(view, part)),
     authoritative: (workload) => storeStub(env).workload(workload),

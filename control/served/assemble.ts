@@ -4,20 +4,40 @@ import type { ViewIndex, ViewParts, WorkloadParts } from "./model.ts";
 
 export type PartText = (hash: string) => string;
 
-/** The chunk parts a stored view is cut into. */
+/** Chunk levels between a stored view's lists and its part hashes. */
+export function levelsOf(index: ViewIndex): number {
+  return index.levels ?? 1;
+}
+
+/** The chunks a stored view's lists name: the top level of its trees (read these next). */
 export function viewChunks(index: ViewIndex): string[] {
   return [...index.router.flatMap(([, chunks]) => chunks), ...index.clusters];
 }
 
-/** A stored view with its chunks read: the hash lists in full. */
-export function resolveView(index: ViewIndex, part: PartText): ViewParts {
-  const hashes = (chunks: string[]) => chunks.flatMap((c) => JSON.parse(part(c)) as string[]);
+/** The view one level down: each chunk replaced by the hashes it holds. */
+export function openChunks(index: ViewIndex, part: PartText): ViewIndex {
+  const open = (chunks: string[]) => chunks.flatMap((c) => JSON.parse(part(c)) as string[]);
   return {
-    router: index.router.map(([port, chunks]) => [port, hashes(chunks)]),
+    router: index.router.map(([port, chunks]) => [port, open(chunks)]),
     ...(index.ignoreHostPort ? { ignoreHostPort: true } : {}),
-    clusters: hashes(index.clusters),
+    clusters: open(index.clusters),
     targetPorts: index.targetPorts,
+    levels: levelsOf(index) - 1,
   };
+}
+
+/** A view whose lists are part hashes (levels 0), as the assembler reads it. */
+export function viewParts(index: ViewIndex): ViewParts {
+  if (levelsOf(index) !== 0) throw new Error(`view index has ${levelsOf(index)} chunk levels left to open`);
+  const { levels: _, ...parts } = index;
+  return parts;
+}
+
+/** A stored view with every chunk read: the hash lists in full. */
+export function resolveView(index: ViewIndex, part: PartText): ViewParts {
+  let at = index;
+  while (levelsOf(at) > 0) at = openChunks(at, part);
+  return viewParts(at);
 }
 
 /** Every part hash a workload's documents need (its view resolved). */

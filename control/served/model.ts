@@ -26,15 +26,18 @@ export interface ViewParts {
 }
 
 /**
- * A view as stored: its hash lists cut into chunks (each a part holding a JSON array of hashes),
- * at content-defined boundaries, so a change to one service rewrites one chunk of its view
- * and an index of chunk hashes, not a list as long as the mesh.
+ * A view as stored: each hash list is a tree of chunks (a chunk is a part holding a JSON array of
+ * hashes), cut at content-defined boundaries, so a change to one service rewrites one chunk per
+ * level and an index of a few top chunks, not a list as long as the mesh.
  */
 export interface ViewIndex {
   router: [number, string[]][];
   ignoreHostPort?: true;
   clusters: string[];
   targetPorts: Record<string, number | string>;
+  /** Chunk levels between these lists and the part hashes: absent means 1 (what indexes stored
+   * before the tree); 0 means the lists are the part hashes themselves. */
+  levels?: number;
 }
 
 /** A workload's own parts, and the view it shares. */

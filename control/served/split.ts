@@ -16,6 +16,10 @@ export interface SplitView {
 
 /** A chunk ends after a hash whose value hits this divisor: chunks of ~32 hashes on average. */
 const CHUNK_DIVISOR = 32;
+/** An index list longer than this gets another chunk level: a change then rewrites one chunk per
+ * level plus an index of a few chunk hashes, whatever the mesh's size (300 services: one level;
+ * 1,000 to 15,000: two). */
+const MAX_INDEX_LIST = 16;
 
 export interface SplitMesh {
   views: Map<string, SplitView>;
@@ -53,20 +57,39 @@ export function splitMesh(compiled: ServedCompile, targetPorts: Record<string, n
         }),
         targetPorts: relevantTargetPorts(w, targetPorts),
       };
-      const chunked = (hashes: string[]) => chunks(hashes).map((c) => part(c));
-      const index: ViewIndex = {
-        router: resolved.router.map(([port, hosts]) => [port, chunked(hosts)]),
-        ...(resolved.ignoreHostPort ? { ignoreHostPort: true as const } : {}),
-        clusters: chunked(resolved.clusters),
-        targetPorts: resolved.targetPorts,
-      };
-      views.set(viewName, { index, hash: part(index), parts: resolved });
+      views.set(viewName, storedView(resolved, part));
     }
     const own: WorkloadParts = { view: viewName, identity: part(w.workload), authz: part(w.authz), inbound: part(w.inbound) };
     if (w.listeners) own.listeners = part(w.listeners);
     workloads.set(key, { serviceAccount: w.workload.serviceAccount, kind: w.workload.kind, parts: own });
   }
   return { views, workloads, parts };
+}
+
+/**
+ * The view as stored: every list cut into chunk trees of one depth, the least that brings the
+ * longest list down to MAX_INDEX_LIST (one depth for the whole view, so a reader opens it level by
+ * level). The depth is a function of the content, so equal views store equal indexes.
+ */
+function storedView(resolved: ViewParts, part: (value: unknown) => string): SplitView {
+  const cut = (hashes: string[]) => chunks(hashes).map((c) => part(c));
+  let levels = 0;
+  let router = resolved.router;
+  let clusters = resolved.clusters;
+  do {
+    router = router.map(([port, hashes]) => [port, cut(hashes)]);
+    clusters = cut(clusters);
+    levels++;
+  } while (Math.max(clusters.length, ...router.map(([, hashes]) => hashes.length)) > MAX_INDEX_LIST);
+  const index: ViewIndex = {
+    router,
+    ...(resolved.ignoreHostPort ? { ignoreHostPort: true as const } : {}),
+    clusters,
+    targetPorts: resolved.targetPorts,
+    // Absent means one level (the indexes stored before there could be more).
+    ...(levels > 1 ? { levels } : {}),
+  };
+  return { index, hash: part(index), parts: resolved };
 }
 
 /**
