@@ -21,6 +21,8 @@ export interface WranglerDevOptions {
   inheritOutput?: boolean;
   /** Another Worker's wrangler.toml (the scale benchmark's floor); default: the project's. */
   config?: string;
+  /** wrangler's DevTools proxy (`ws://127.0.0.1:<port>/ws`); default: none. */
+  inspectorPort?: number;
 }
 
 export interface RunningWorker {
@@ -46,7 +48,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Runnin
     opts.tls.certPath,
     "--show-interactive-dev-session=false",
     "--inspector-port",
-    "0",
+    String(opts.inspectorPort ?? 0),
   ];
   if (opts.config) args.push("--config", opts.config);
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);

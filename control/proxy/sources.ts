@@ -24,13 +24,17 @@ export function storeStub(env: Env): DurableObjectStub<ConfigStore> {
 
 export const pointerTtlMs = (env: Env) => Number(env.MESH_POINTER_TTL_SECONDS ?? DEFAULT_POINTER_TTL_SECONDS) * 1000;
 
-// Per isolate.
+// Per isolate, bounded by size where a value grows with the mesh (an isolate has 128 MB; a part
+// is ~0.5 KB, a 5,000-service view's router table ~7 MB).
+const MB = 1 << 20;
+/** A view in memory: its hash strings (~22 characters) and their slots. */
+const viewWeight = (v: ViewParts) => 64 * (v.clusters.length + v.router.reduce((n, [, hosts]) => n + hosts.length, 0));
 let pointer: LocationPointer | undefined;
 const indexes = new Lru<number, ServedIndex>(4);
 const shards = new Lru<string, Record<string, WorkloadEntry>>(256);
-const parts = new Lru<string, string>(50_000);
-const views = new Lru<string, ViewParts>(256);
-const routers = new Lru<string, string>(64);
+const parts = new Lru<string, string>(24 * MB, (text) => text.length);
+const views = new Lru<string, ViewParts>(8 * MB, viewWeight);
+const routers = new Lru<string, string>(8 * MB, (text) => text.length);
 
 export function workerSources(env: Env): ReadPathSources {
   pointer ??= new LocationPointer(POINTER_URL, pointerTtlMs(env));

@@ -1,27 +1,47 @@
 // Small per-isolate caches. Workers reuse an isolate for many requests, so immutable documents
 // (keyed by revision) are parsed once, not once per proxy poll.
 export class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
+  private readonly map = new Map<K, { value: V; weight: number }>();
+  private total = 0;
+
+  /**
+   * Keeps at most `max` entries or, with `weigh`, at most `max` in total weight: an isolate has
+   * 128 MB, and at 5,000 services one proxy's document is ~15 MB, so a cache of documents counts
+   * their size, not how many there are. A value heavier than `max` is returned, not kept.
+   */
+  constructor(
+    private readonly max: number,
+    private readonly weigh: (value: V) => number = () => 1,
+  ) {}
 
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
+    const e = this.map.get(key);
+    if (e !== undefined) {
       this.map.delete(key);
-      this.map.set(key, v);
+      this.map.set(key, e);
     }
-    return v;
+    return e?.value;
   }
 
   set(key: K, value: V): V {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+    this.delete(key);
+    const weight = this.weigh(value);
+    if (weight > this.max) return value;
+    this.map.set(key, { value, weight });
+    this.total += weight;
+    for (const [oldest, e] of this.map) {
+      if (this.total <= this.max) break;
+      this.map.delete(oldest);
+      this.total -= e.weight;
+    }
     return value;
   }
 
   delete(key: K): void {
+    const e = this.map.get(key);
+    if (e === undefined) return;
     this.map.delete(key);
+    this.total -= e.weight;
   }
 }
 

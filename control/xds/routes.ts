@@ -30,7 +30,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const IP = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
 
-const docs = new Lru<string, XdsDocument>(256);
+/** Translated documents by size: the objects of one take about twice its snapshot's text. */
+const docs = new Lru<string, { doc: XdsDocument; snapshotLength: number }>(24 << 20, (d) => 2 * d.snapshotLength);
 const assignments = new Lru<string, { version: string; resources: Record<string, unknown>[] }>(1024);
 
 function fail(c: Context<XdsEnv>, code: 400 | 401 | 403 | 404 | 503, reason: string, message: string) {
@@ -47,8 +48,12 @@ async function xdsDocument(env: Env, key: string, caller: Caller, held: number |
   if (result.status !== 200) return result;
   const revision = result.version;
   const memoKey = `${revision}/${key}`;
-  const doc = docs.get(memoKey) ?? docs.set(memoKey, xdsTemplate(JSON.parse(result.served.snapshot()) as WorkloadSnapshot, result.served.targetPorts));
-  return { status: 200 as const, revision, doc };
+  let cached = docs.get(memoKey);
+  if (!cached) {
+    const snapshot = result.served.snapshot();
+    cached = docs.set(memoKey, { doc: xdsTemplate(JSON.parse(snapshot) as WorkloadSnapshot, result.served.targetPorts), snapshotLength: snapshot.length });
+  }
+  return { status: 200 as const, revision, doc: cached.doc };
 }
 
 xdsApi.post("/v3/*", async (c) => {

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { KubeObject } from "../../control/mesh/kinds/types.ts";
 import { startTestWorker, type TestWorker } from "../support/worker.ts";
+import { isolateHeap } from "./isolate-heap.ts";
 import type { BenchEntry } from "./harness.ts";
 import { scaleMeshObjects, scaleVirtualService } from "./mesh-generator.ts";
 
@@ -49,11 +50,19 @@ const benchStart = performance.now();
 /** Where a long run is, on stderr: a stalled phase names itself. */
 const phase = (what: string) => console.error(`  [scale +${((performance.now() - benchStart) / 1000).toFixed(0)} s] ${what}`);
 
+/** What wrangler dev keeps on disk; a file the Worker deletes meanwhile (a KV sweep) counts nothing. */
 function diskBytes(dir: string): number {
   let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw e;
+  }
+  for (const entry of entries) {
     const path = join(dir, entry.name);
-    total += entry.isDirectory() ? diskBytes(path) : statSync(path).size;
+    total += entry.isDirectory() ? diskBytes(path) : (statSync(path, { throwIfNoEntry: false })?.size ?? 0);
   }
   return total;
 }
@@ -270,6 +279,14 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       `  ${services} services: ${objects.length} objects applied client-side in ${clientSide.toFixed(1)} s (${(objects.length / clientSide).toFixed(0)}/s); ` +
         `${applied.workloads} workloads, ${applied.views} views, ${applied.parts} parts (${mb(applied.partBytes)}); state on disk ${mb(storedAfterApply)}`,
     );
+    const heap: string[] = [];
+    let heapPeak = 0;
+    const readHeap = async (when: string) => {
+      const used = (await isolateHeap(w.inspectorPort)).usedBytes;
+      heapPeak = Math.max(heapPeak, used);
+      heap.push(`${mb(used)} ${when}`);
+    };
+    await readHeap("after the apply");
     phase("the same apply against the floor Worker");
     entries.push(applyEntry("client_side", services, objects.length, clientSide, await floorApply(file, false)));
     phase("bytes per VirtualService change and per new Service");
@@ -310,6 +327,7 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       ok: !targeted || Math.max(...filter, ...xds) <= target,
       detail: `filter-config, slowest of 50 pollers: ${range(filter, 2)} s; REST xDS: ${range(xds, 2)} s (3 trials)`,
     });
+    await readHeap("after the pollers");
     // 1,000 further single writes, then storage once superseded keys have passed their grace period.
     phase("1,000 further writes, then storage");
     await settle(w);
@@ -327,6 +345,15 @@ async function measureSize(services: number, baselineP50: number, entries: Bench
       target: targeted ? "<= 0.10" : "reported",
       ok: !targeted || after / before - 1 <= 0.1,
       detail: `${mb(before)} → ${mb(after)} (${mb(rightAfter)} before superseded KV keys passed their ${KV_GRACE_SECONDS} s grace)`,
+    });
+    await readHeap("after the 1,000 writes");
+    entries.push({
+      name: `scale.isolate_heap.${services}`,
+      value: heapPeak,
+      unit: "bytes",
+      target: "reported (wrangler dev: Worker and Durable Object in one isolate; on Cloudflare 128 MB each)",
+      ok: true,
+      detail: `JS heap in use after a full GC, the most of: ${heap.join(", ")}`,
     });
     entries.push({ name: `scale.stored_bytes_after_apply.${services}`, value: storedAfterApply, unit: "bytes", target: services >= 1000 ? "<= 200 MB" : "reported", ok: storedAfterApply <= 200e6 });
     if (services === 1000) {

@@ -25,6 +25,8 @@ export interface TestWorker {
   ca: string;
   kubeconfig: string;
   dir: string;
+  /** wrangler's DevTools proxy to the Worker's isolate (`ws://127.0.0.1:<port>/ws`). */
+  inspectorPort: number;
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<KubectlResult>;
   request(path: string, opts?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; token?: string | null }): Promise<HttpResponse & { json: () => any }>;
   /** `kubectl apply -f` each file in turn; throws with kubectl's stderr if one fails. */
@@ -42,7 +44,7 @@ export async function startTestWorker(vars: Record<string, string> = {}, config?
   const dir = mkdtempSync(join(tmpdir(), "edge-mesh-test-"));
   const token = randomBytes(24).toString("base64url");
   const tls = await ensureLocalTls(join(dir, "tls"));
-  const options = { port: await freePort(), tls, persistTo: join(dir, "state"), adminToken: token, vars, config };
+  const options = { port: await freePort(), tls, persistTo: join(dir, "state"), adminToken: token, vars, config, inspectorPort: await freePort() };
   let worker = await startWranglerDev(options);
   const kubeconfig = join(dir, "kubeconfig");
   writeKubeconfig(kubeconfig, worker.url, tls.caPem, token);
@@ -52,6 +54,7 @@ export async function startTestWorker(vars: Record<string, string> = {}, config?
     ca: tls.caPem,
     kubeconfig,
     dir,
+    inspectorPort: options.inspectorPort,
     kubectl(args, opts = {}) {
       return new Promise((resolve) => {
         const child = execFile(
