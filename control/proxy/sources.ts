@@ -25,7 +25,7 @@ export function storeStub(env: Env): DurableObjectStub<ConfigStore> {
 export const pointerTtlMs = (env: Env) => Number(env.MESH_POINTER_TTL_SECONDS ?? DEFAULT_POINTER_TTL_SECONDS) * 1000;
 
 // Per isolate, bounded by size where a value grows with the mesh (an isolate has 128 MB; a part
-// is ~0.5 KB, a 5,000-service view's router table ~7 MB).
+// is ~0.5 KB, a 5,000-service view's router table ~4 MB).
 const MB = 1 << 20;
 /** A view in memory: its hash strings (~22 characters) and their slots. */
 const viewWeight = (v: ViewParts) => 64 * (v.clusters.length + v.router.reduce((n, [, hosts]) => n + hosts.length, 0));
