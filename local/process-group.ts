@@ -14,9 +14,9 @@ const live = new Set<ChildProcess>();
 let hooked = false;
 
 /**
- * Kills the child's group when this process exits without having stopped it: a test file that
- * failed before its `after` hook, or `node --test --test-force-exit` ending a file whose handles
- * leaked. A wrangler dev left behind holds its port and CPU for every test after it.
+ * Kills the child's group when this process exits without having stopped it (a test file that
+ * failed before its `after` hook, a script that threw). A wrangler dev left behind holds its port
+ * and CPU for every test after it.
  */
 export function stopGroupOnExit(child: ChildProcess): void {
   if (!hooked) process.once("exit", () => live.forEach((c) => signalGroup(c, "SIGKILL")));

@@ -6,7 +6,7 @@ export class Lru<K, V> {
 
   /**
    * Keeps at most `max` entries or, with `weigh`, at most `max` in total weight: an isolate has
-   * 128 MB, and at 5,000 services one proxy's document is ~15 MB, so a cache of documents counts
+   * 128 MB, and at 5,000 services one proxy's document is several MB, so a cache of documents counts
    * their size, not how many there are. A value heavier than `max` is returned, not kept.
    */
   constructor(
